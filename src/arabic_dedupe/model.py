@@ -104,7 +104,10 @@ class ArticleCluster:
     representative: str
     min_similarity: float
     exact: bool
+    # Verified similarity of each member to the representative (1.0 for itself), in
+    # member order, and the first words of the representative for people to recognise it.
     similarities: tuple[float, ...] = ()
+    snippet: str = ""
 
 
 @dataclass(frozen=True)
