@@ -1,0 +1,75 @@
+"""Candidate pairs from LSH banding of MinHash signatures, with sorted arrays, not dicts.
+
+Two rows become candidates when all rows of one band of their signatures agree.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from arabic_dedupe.signature import mix64
+
+# A bucket holding more rows than this is almost always boilerplate shared by a whole
+# site (or empty texts); pairing everything in it would be quadratic. Its rows are paired
+# with the bucket's first row only, so true copies still meet through it.
+MAX_BUCKET = 200
+
+
+def band_keys(signatures: numpy.ndarray, bands: int, rows_per_band: int) -> numpy.ndarray:
+    """One 64-bit key per (row, band): the band's values hashed together."""
+    count = len(signatures)
+    grouped = signatures.reshape(count, bands, rows_per_band).astype(numpy.uint64)
+    keys = numpy.zeros((count, bands), dtype=numpy.uint64)
+    with numpy.errstate(over="ignore"):
+        for row in range(rows_per_band):
+            keys = mix64(keys * numpy.uint64(0x100000001B3) + grouped[:, :, row])
+    return keys
+
+
+def pairs_from_keys(keys: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
+    """All pairs (i < j) of `rows` that share a key in some column, as an (m, 2) array."""
+    found = []
+    for band in range(keys.shape[1]):
+        column = keys[:, band]
+        order = numpy.argsort(column, kind="stable")
+        sorted_keys = column[order]
+        sorted_rows = rows[order]
+        change = numpy.flatnonzero(numpy.diff(sorted_keys)) + 1
+        starts = numpy.concatenate(([0], change))
+        ends = numpy.concatenate((change, [len(sorted_keys)]))
+        sizes = ends - starts
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+            members = sorted_rows[start : start + size]
+            if size > MAX_BUCKET:
+                first = numpy.full(size - 1, members[0])
+                found.append(numpy.stack((first, members[1:]), axis=1))
+            else:
+                left, right = numpy.triu_indices(size, k=1)
+                found.append(numpy.stack((members[left], members[right]), axis=1))
+    if not found:
+        return numpy.zeros((0, 2), dtype=numpy.int64)
+    pairs = numpy.concatenate(found).astype(numpy.int64)
+    pairs.sort(axis=1)
+    return numpy.unique(pairs, axis=0)
+
+
+def lsh_candidates(signatures: numpy.ndarray, rows: numpy.ndarray, bands: int, rows_per_band: int) -> numpy.ndarray:
+    """Candidate pairs among `rows` (indices into `signatures`) by LSH banding.
+
+    With b bands of r rows, two sets of Jaccard similarity s become candidates with
+    probability 1 - (1 - s**r)**b (32 x 4: 0.87 at s=0.5, 0.9996 at s=0.7, 0.98 at 0.6).
+    """
+    if len(rows) < 2:
+        return numpy.zeros((0, 2), dtype=numpy.int64)
+    keys = band_keys(signatures[rows], bands, rows_per_band)
+    return pairs_from_keys(keys, rows)
+
+
+def equal_key_groups(keys: numpy.ndarray, rows: numpy.ndarray) -> list[numpy.ndarray]:
+    """Groups (size >= 2) of `rows` whose keys are equal, each sorted, in order of first row."""
+    order = numpy.lexsort((rows, keys))
+    sorted_keys, sorted_rows = keys[order], rows[order]
+    change = numpy.flatnonzero(numpy.diff(sorted_keys)) + 1
+    groups = [group for group in numpy.split(sorted_rows, change) if len(group) > 1]
+    groups.sort(key=lambda group: int(group[0]))
+    return groups

@@ -1,0 +1,338 @@
+"""The order of the stages, written once: clean, fingerprint, candidates, verify, cluster.
+
+`scan_documents` turns documents into a Report; each stage is a pure function of the
+previous stage's output, timed, so the report can say where the time went.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy
+from rapidfuzz import fuzz
+
+from arabic_dedupe import candidates, verify
+from arabic_dedupe.boilerplate import clean_document, count_site_lines, site_boilerplate, split_paragraphs
+from arabic_dedupe.cluster import star_clusters
+from arabic_dedupe.config import Settings
+from arabic_dedupe.model import (
+    ArticleCluster,
+    CleanDocument,
+    Document,
+    Paragraph,
+    ParagraphCluster,
+    ParagraphCopy,
+    Report,
+    Skipped,
+)
+from arabic_dedupe.normalize import collapse_whitespace, normalize
+from arabic_dedupe.signature import Fingerprints, Permutations, fingerprint
+
+# A paragraph found in more documents than this is site furniture that escaped the
+# boilerplate stage (or a stock sentence); it still forms a paragraph cluster, but it does
+# not make all those documents candidate duplicates of each other.
+MAX_DOCUMENTS_PER_SHARED_PARAGRAPH = 50
+SNIPPET_CHARACTERS = 120
+# The lede is the first paragraph long enough to carry the news (titles, datelines and
+# subheads are shorter).
+LEDE_MIN_WORDS = 12
+
+
+def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
+    """Boilerplate stage over a corpus: count lines per site, then clean each document."""
+    if not strip_boilerplate:
+        return [_unstripped(document) for document in documents]
+    counts = count_site_lines(documents)
+    per_site = Counter(document.site for document in documents)
+    site_lines = site_boilerplate(counts, dict(per_site))
+    return [clean_document(document, site_lines.get(document.site, frozenset())) for document in documents]
+
+
+def _unstripped(document: Document) -> CleanDocument:
+    paragraphs = split_paragraphs(document.text, document.first_line)
+    return CleanDocument(
+        document, tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(paragraphs))
+    )
+
+
+def matching_forms(cleaned: list[CleanDocument], use_normalizer: bool) -> list[list[str]]:
+    """The matching form of every kept paragraph (the original text stays untouched)."""
+    form = normalize if use_normalizer else collapse_whitespace
+    return [[form(paragraph.text) for paragraph in document.paragraphs] for document in cleaned]
+
+
+def _lede_row(fingerprints: Fingerprints, document: int) -> int | None:
+    first, last = fingerprints.paragraph_bounds[document], fingerprints.paragraph_bounds[document + 1]
+    if first == last:
+        return None
+    words = fingerprints.paragraph_words[first:last]
+    long_enough = numpy.flatnonzero(words >= LEDE_MIN_WORDS)
+    return int(first + (long_enough[0] if len(long_enough) else numpy.argmax(words)))
+
+
+class _DocumentComparer:
+    """Computes Evidence for document pairs, caching each document's shingle set."""
+
+    def __init__(self, fingerprints: Fingerprints, forms: list[list[str]], settings: Settings):
+        self.fingerprints = fingerprints
+        self.forms = forms
+        self.settings = settings
+        self.shingle_cache: dict[int, numpy.ndarray] = {}
+
+    def shingles(self, document: int) -> numpy.ndarray:
+        cached = self.shingle_cache.get(document)
+        if cached is None:
+            cached = self.fingerprints.document_shingles(document)
+            self.shingle_cache[document] = cached
+        return cached
+
+    def evidence(self, first: int, second: int) -> verify.Evidence:
+        first_set, second_set = self.shingles(first), self.shingles(second)
+        jaccard, containment = verify.set_overlap(first_set, second_set)
+        smaller, larger = (first, second) if len(first_set) <= len(second_set) else (second, first)
+        if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
+            ratio = fuzz.ratio(" ".join(self.forms[first]), " ".join(self.forms[second]))
+            return verify.Evidence(jaccard, containment, 1.0, 1.0, fuzzy=ratio)
+        lede = _lede_row(self.fingerprints, smaller)
+        lede_share = 1.0 if lede is None else verify.contained(self.fingerprints.paragraph_shingles(lede), self.shingles(larger))
+        numbers = verify.contained(
+            self.fingerprints.document_numbers(smaller), self.fingerprints.document_numbers(larger)
+        )
+        return verify.Evidence(jaccard, containment, lede_share, numbers)
+
+    def similarity_if_duplicate(self, first: int, second: int) -> float | None:
+        evidence = self.evidence(first, second)
+        duplicate, _ = verify.decide(
+            evidence,
+            jaccard_threshold=self.settings.jaccard_threshold,
+            containment_threshold=self.settings.containment_threshold,
+        )
+        return verify.similarity(evidence) if duplicate else None
+
+
+def paragraph_clusters(
+    fingerprints: Fingerprints, forms: list[list[str]], settings: Settings
+) -> list[tuple[list[int], float, bool]]:
+    """Clusters of near-identical paragraph rows (at least the minimum length).
+
+    Returns (member rows, smallest similarity to the representative, all exact) per cluster.
+    """
+    flat_forms = [paragraph for paragraphs in forms for paragraph in paragraphs]
+    eligible = numpy.flatnonzero(fingerprints.paragraph_lengths >= settings.paragraph_min_chars)
+    edges: dict[tuple[int, int], float] = {}
+    exact_groups = candidates.equal_key_groups(fingerprints.paragraph_hashes[eligible], eligible)
+    group_heads = set(eligible.tolist())
+    for group in exact_groups:
+        head = int(group[0])
+        for member in group[1:]:
+            edges[(head, int(member))] = 1.0
+            group_heads.discard(int(member))
+    heads = numpy.array(sorted(group_heads), dtype=numpy.int64)
+    pairs = candidates.lsh_candidates(
+        fingerprints.paragraph_signatures, heads, settings.bands, settings.rows_per_band
+    )
+
+    def compare(first: int, second: int) -> float | None:
+        first_set, second_set = fingerprints.paragraph_shingles(first), fingerprints.paragraph_shingles(second)
+        if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
+            ratio = fuzz.ratio(flat_forms[first], flat_forms[second]) / 100.0
+            return round(ratio, 4) if ratio >= verify.SHORT_TEXT_RATIO / 100.0 else None
+        jaccard, _ = verify.set_overlap(first_set, second_set)
+        return round(jaccard, 4) if jaccard >= settings.paragraph_threshold else None
+
+    for first, second in pairs.tolist():
+        value = compare(first, second)
+        if value is not None:
+            edges[(first, second)] = value
+    rows = sorted({row for pair in edges for row in pair})
+    index_of = {row: position for position, row in enumerate(rows)}
+    local_edges = {(index_of[a], index_of[b]): value for (a, b), value in edges.items()}
+    stars = star_clusters(
+        len(rows), local_edges, verify=lambda a, b: compare(rows[a], rows[b])
+    )
+    result = []
+    for representative, members, similarities in stars:
+        member_rows = [rows[member] for member in members]
+        hashes = {int(fingerprints.paragraph_hashes[row]) for row in member_rows}
+        others = [value for member, value in zip(members, similarities) if member != representative]
+        result.append((member_rows, min(others), len(hashes) == 1))
+    return result
+
+
+def scan_documents(
+    documents: Iterable[Document],
+    settings: Settings = Settings(),
+    skipped: tuple[Skipped, ...] = (),
+) -> tuple[Report, list[CleanDocument]]:
+    """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(timings.get(stage, 0.0) + now - clock, 4)
+        clock = now
+
+    documents = list(documents)
+    cleaned = clean_documents(documents, settings.strip_boilerplate)
+    lap("boilerplate")
+    forms = matching_forms(cleaned, settings.normalize)
+    lap("normalize")
+    permutations = Permutations.create(settings.num_perm, settings.seed)
+    fingerprints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
+    lap("signatures")
+
+    paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
+    lap("paragraphs")
+
+    document_of_row = numpy.repeat(
+        numpy.arange(len(documents)), numpy.diff(fingerprints.paragraph_bounds)
+    )
+    count = len(documents)
+    has_text = numpy.flatnonzero(numpy.diff(fingerprints.shingle_bounds[fingerprints.paragraph_bounds]) > 0)
+    edges: dict[tuple[int, int], float] = {}
+    exact_groups = candidates.equal_key_groups(fingerprints.text_hashes[has_text], has_text)
+    heads = set(has_text.tolist())
+    head_of: dict[int, int] = {}
+    for group in exact_groups:
+        head = int(group[0])
+        for member in group[1:]:
+            edges[(head, int(member))] = 1.0
+            heads.discard(int(member))
+            head_of[int(member)] = head
+    head_rows = numpy.array(sorted(heads), dtype=numpy.int64)
+    pairs = {
+        tuple(pair)
+        for pair in candidates.lsh_candidates(
+            fingerprints.document_signatures, head_rows, settings.bands, settings.rows_per_band
+        ).tolist()
+    }
+    for rows, _, _ in paragraph_groups:
+        owners = sorted({head_of.get(int(document_of_row[row]), int(document_of_row[row])) for row in rows})
+        if 1 < len(owners) <= MAX_DOCUMENTS_PER_SHARED_PARAGRAPH:
+            pairs.update((a, b) for position, a in enumerate(owners) for b in owners[position + 1 :])
+    lap("candidates")
+
+    comparer = _DocumentComparer(fingerprints, forms, settings)
+    verified = 0
+    for first, second in sorted(pairs):
+        if settings.verify:
+            value = comparer.similarity_if_duplicate(first, second)
+        else:
+            estimate = numpy.mean(
+                fingerprints.document_signatures[first] == fingerprints.document_signatures[second]
+            )
+            value = round(float(estimate), 4)
+        if value is not None:
+            edges[(first, second)] = value
+            verified += 1
+    lap("verify")
+
+    stars = star_clusters(
+        count,
+        edges,
+        verify=comparer.similarity_if_duplicate if settings.verify else None,
+    )
+    article_clusters = []
+    for representative, members, similarities in stars:
+        others = [value for member, value in zip(members, similarities) if member != representative]
+        hashes = {int(fingerprints.text_hashes[member]) for member in members}
+        first_paragraph = cleaned[representative].paragraphs[0].text if cleaned[representative].paragraphs else ""
+        article_clusters.append(
+            ArticleCluster(
+                members=tuple(documents[member].id for member in members),
+                representative=documents[representative].id,
+                min_similarity=min(others),
+                exact=len(hashes) == 1,
+                similarities=tuple(similarities),
+                snippet=first_paragraph[:SNIPPET_CHARACTERS],
+            )
+        )
+    lap("cluster")
+
+    paragraph_report = _paragraph_report(paragraph_groups, fingerprints, cleaned, document_of_row)
+    lap("paragraphs")
+
+    duplicates = sum(len(cluster.members) - 1 for cluster in article_clusters)
+    stats = {
+        "documents": count,
+        "skipped": len(skipped),
+        "article_clusters": len(article_clusters),
+        "duplicate_documents": duplicates,
+        "duplicate_rate": round(duplicates / count, 6) if count else 0.0,
+        "exact_duplicate_documents": sum(len(group) - 1 for group in exact_groups),
+        "paragraph_clusters": len(paragraph_report),
+        "repeated_paragraph_copies": sum(len(cluster.members) - 1 for cluster in paragraph_report),
+        "boilerplate_paragraphs_removed": sum(len(document.removed) for document in cleaned),
+        "candidate_pairs": len(pairs),
+        "verified_pairs": verified,
+        "seconds": timings,
+    }
+    parameters = {
+        **settings.as_parameters(),
+        "max_bucket": candidates.MAX_BUCKET,
+        "max_documents_per_shared_paragraph": MAX_DOCUMENTS_PER_SHARED_PARAGRAPH,
+        "lede_containment": verify.LEDE_CONTAINMENT,
+        "near_identical_jaccard": verify.NEAR_IDENTICAL_JACCARD,
+        "short_text_shingles": verify.SHORT_TEXT_SHINGLES,
+        "short_text_ratio": verify.SHORT_TEXT_RATIO,
+    }
+    report = Report(
+        documents=count,
+        article_clusters=tuple(article_clusters),
+        paragraph_clusters=tuple(paragraph_report),
+        parameters=parameters,
+        stats=stats,
+        skipped=tuple(skipped),
+    )
+    return report, cleaned
+
+
+def _paragraph_report(
+    groups: list[tuple[list[int], float, bool]],
+    fingerprints: Fingerprints,
+    cleaned: list[CleanDocument],
+    document_of_row: numpy.ndarray,
+) -> list[ParagraphCluster]:
+    """Paragraph clusters as reported: cross-document groups plus repeats inside a document.
+
+    A paragraph the boilerplate stage removed as a repeat points at the kept paragraph's
+    index and at its own input line; it joins the kept paragraph's cluster if there is one.
+    """
+    clusters: list[tuple[list[ParagraphCopy], float, bool, str]] = []
+    cluster_of_copy: dict[tuple[int, int], int] = {}
+    for rows, min_similarity, exact in groups:
+        copies = []
+        for row in rows:
+            document = int(document_of_row[row])
+            index = int(row - fingerprints.paragraph_bounds[document])
+            paragraph = cleaned[document].paragraphs[index]
+            copies.append(ParagraphCopy(cleaned[document].id, index, paragraph.line))
+            cluster_of_copy[(document, index)] = len(clusters)
+        first_document = int(document_of_row[rows[0]])
+        text = cleaned[first_document].paragraphs[int(rows[0] - fingerprints.paragraph_bounds[first_document])].text
+        clusters.append((copies, min_similarity, exact, text))
+    for document, clean in enumerate(cleaned):
+        for removal in clean.removed:
+            if removal.duplicate_of is None:
+                continue
+            # A removed repeat is the same text, or (lede-prefix) wholly contained in the
+            # kept paragraph: its similarity, as overlap over the smaller side, is 1.
+            copy = ParagraphCopy(clean.id, removal.duplicate_of, removal.line)
+            exact = removal.reason == "repeated"
+            position = cluster_of_copy.get((document, removal.duplicate_of))
+            if position is None:
+                kept = clean.paragraphs[removal.duplicate_of]
+                position = len(clusters)
+                cluster_of_copy[(document, removal.duplicate_of)] = position
+                clusters.append(([ParagraphCopy(clean.id, kept.index, kept.line)], 1.0, True, kept.text))
+            copies, min_similarity, all_exact, text = clusters[position]
+            clusters[position] = (copies + [copy], min_similarity, all_exact and exact, text)
+    report = []
+    for copies, min_similarity, exact, text in clusters:
+        members = tuple(sorted(copies, key=lambda copy: (copy.document, copy.line)))
+        report.append(ParagraphCluster(members=members, text=text, min_similarity=min_similarity, exact=exact))
+    return report

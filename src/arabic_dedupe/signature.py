@@ -1,0 +1,273 @@
+"""Word shingles and MinHash signatures for a batch of cleaned documents (the hot path).
+
+Everything is vectorized over the whole batch: words are hashed from the text's code points
+one character position at a time across all words, shingles from word hashes, signatures with one matrix minimum per chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Sequence
+
+import numpy
+import xxhash
+
+# Polynomial hashing of a word's code points, finished by mix64.
+_WORD_BASE = 0x100000001B3
+_WORD_BLOCK = 8
+_SHINGLE_BASE = numpy.uint64(0x9E3779B97F4A7C15)
+_SEPARATOR = "\n"
+# Rows of the shingle x permutation matrix computed at once: bounds temporary memory
+# (rows * num_perm * 8 bytes, 32 MiB at 128 permutations).
+_CHUNK_ROWS = 32768
+
+
+def _word_character_table() -> numpy.ndarray:
+    table = numpy.zeros(0x10000, dtype=bool)
+    table[[code for code in range(0x10000) if chr(code).isalnum()]] = True
+    return table
+
+
+def _digit_table() -> numpy.ndarray:
+    table = numpy.zeros(0x10000, dtype=bool)
+    table[[ord(digit) for digit in "0123456789"]] = True
+    return table
+
+
+_IS_WORD_CHARACTER = _word_character_table()
+_IS_DIGIT = _digit_table()
+
+
+def mix64(values: numpy.ndarray) -> numpy.ndarray:
+    """Scramble 64-bit values (splitmix64 finalizer) so low-quality sums get uniform bits."""
+    values = values.copy()
+    values ^= values >> numpy.uint64(30)
+    values *= numpy.uint64(0xBF58476D1CE4E5B9)
+    values ^= values >> numpy.uint64(27)
+    values *= numpy.uint64(0x94D049BB133111EB)
+    values ^= values >> numpy.uint64(31)
+    return values
+
+
+@dataclass(frozen=True)
+class Permutations:
+    """The random hash functions of a MinHash scheme: h_i(x) = (a_i * x + b_i) >> 32."""
+
+    multipliers: numpy.ndarray
+    increments: numpy.ndarray
+
+    @classmethod
+    def create(cls, num_perm: int, seed: int) -> "Permutations":
+        generator = numpy.random.default_rng(seed)
+        multipliers = generator.integers(0, 1 << 63, size=num_perm, dtype=numpy.uint64) * numpy.uint64(2) + numpy.uint64(1)
+        increments = generator.integers(0, 1 << 63, size=num_perm, dtype=numpy.uint64)
+        return cls(multipliers, increments)
+
+
+@dataclass(frozen=True, eq=False)
+class Words:
+    """Hashed words of a list of texts: one entry per word, in text order."""
+
+    hashes: numpy.ndarray  # uint64
+    text_of_word: numpy.ndarray  # int64 index of the text each word belongs to
+    numeric: numpy.ndarray  # bool: the word is made of digits only
+
+
+def hash_words(texts: Sequence[str]) -> Words:
+    """Split each text into words (runs of letters and digits) and hash every word.
+
+    A word's hash depends only on its characters, never on where it occurs.
+
+    >>> words = hash_words(["قال بوتين", "بوتين 2021"])
+    >>> int(words.hashes[1]) == int(words.hashes[2]), words.text_of_word.tolist(), words.numeric.tolist()
+    (True, [0, 0, 1, 1], [False, False, False, True])
+    """
+    joined = _SEPARATOR.join(texts) + _SEPARATOR
+    codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+    in_plane = numpy.minimum(codes, 0xFFFF)
+    is_word = _IS_WORD_CHARACTER[in_plane]
+    boundaries = numpy.flatnonzero(numpy.diff(is_word.astype(numpy.int8), prepend=0, append=0))
+    starts, ends = boundaries[0::2], boundaries[1::2]  # ends exclusive
+    lengths = ends - starts
+    hashes = numpy.zeros(len(starts), dtype=numpy.uint64)
+    numeric = numpy.ones(len(starts), dtype=bool)
+    # Take the words eight characters at a time as a matrix (one gather, eight vector
+    # steps); only the few longer words go round again.
+    active = numpy.arange(len(starts))
+    offset = 0
+    with numpy.errstate(over="ignore"):
+        while len(active):
+            columns = offset + numpy.arange(_WORD_BLOCK)
+            inside = columns[None, :] < lengths[active, None]
+            positions = numpy.where(inside, starts[active, None] + columns[None, :], 0)
+            block = numpy.where(inside, codes[positions], 0).astype(numpy.uint64)
+            digits = _IS_DIGIT[in_plane[positions]] | ~inside
+            partial = hashes[active]
+            for column in range(_WORD_BLOCK):
+                # Positions past a word's end contribute nothing, not even a multiplication.
+                step = inside[:, column]
+                partial = numpy.where(step, partial * numpy.uint64(_WORD_BASE) + block[:, column], partial)
+            hashes[active] = partial
+            numeric[active] &= digits.all(axis=1)
+            offset += _WORD_BLOCK
+            active = active[lengths[active] > offset]
+        hashes = mix64(hashes ^ (lengths.astype(numpy.uint64) << numpy.uint64(56)))
+    separator_positions = numpy.flatnonzero(codes == ord(_SEPARATOR))
+    text_of_word = numpy.searchsorted(separator_positions, starts)
+    return Words(hashes, text_of_word.astype(numpy.int64), numeric)
+
+
+def shingle_hashes(words: Words, text_count: int, shingle_size: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Hash every run of `shingle_size` consecutive words inside one text.
+
+    A text shorter than the shingle size gives one shingle of all its words, so a short
+    headline still has a fingerprint. Returns (shingles, text index of each shingle),
+    grouped by text in text order.
+    """
+    hashes, owner = words.hashes, words.text_of_word
+    count = len(hashes)
+    with numpy.errstate(over="ignore"):
+        if count >= shingle_size:
+            span = count - shingle_size + 1
+            combined = hashes[:span].copy()
+            for offset in range(1, shingle_size):
+                combined = combined * _SHINGLE_BASE + hashes[offset : offset + span]
+            same_text = owner[:span] == owner[shingle_size - 1 :]
+            full = mix64(combined[same_text])
+            full_owner = owner[:span][same_text]
+        else:
+            full = numpy.zeros(0, dtype=numpy.uint64)
+            full_owner = numpy.zeros(0, dtype=numpy.int64)
+        words_per_text = numpy.bincount(owner, minlength=text_count)
+        short_texts = numpy.flatnonzero((words_per_text > 0) & (words_per_text < shingle_size))
+        short = numpy.zeros(len(short_texts), dtype=numpy.uint64)
+        if len(short_texts):
+            starts = numpy.searchsorted(owner, short_texts)
+            for position, (start, length) in enumerate(zip(starts, words_per_text[short_texts])):
+                value = numpy.uint64(0)
+                for word in hashes[start : start + length]:
+                    value = value * _SHINGLE_BASE + word
+                short[position] = value
+            short = mix64(short ^ numpy.uint64(0xA5A5A5A5A5A5A5A5))
+    all_shingles = numpy.concatenate((full, short))
+    all_owners = numpy.concatenate((full_owner, short_texts.astype(numpy.int64)))
+    order = numpy.argsort(all_owners, kind="stable")
+    return all_shingles[order], all_owners[order]
+
+
+def minhash(shingles: numpy.ndarray, owners: numpy.ndarray, owner_count: int, permutations: Permutations) -> numpy.ndarray:
+    """MinHash signature (uint32 per permutation) of each owner's shingle set.
+
+    `owners` must be sorted. Owners without shingles get the all-ones signature, which
+    no real set shares.
+    """
+    num_perm = len(permutations.multipliers)
+    signatures = numpy.full((owner_count, num_perm), numpy.iinfo(numpy.uint32).max, dtype=numpy.uint32)
+    if len(shingles) == 0:
+        return signatures
+    present, starts = numpy.unique(owners, return_index=True)
+    bounds = numpy.append(starts, len(shingles))
+    group = 0
+    while group < len(present):
+        # Take whole owners until the chunk holds about _CHUNK_ROWS shingles.
+        last = numpy.searchsorted(bounds, bounds[group] + _CHUNK_ROWS, side="right") - 1
+        last = max(last, group + 1)
+        last = min(last, len(present))
+        rows = shingles[bounds[group] : bounds[last]]
+        with numpy.errstate(over="ignore"):
+            values = (rows[:, None] * permutations.multipliers[None, :] + permutations.increments[None, :]) >> numpy.uint64(32)
+        values = values.astype(numpy.uint32)
+        local_starts = bounds[group:last] - bounds[group]
+        signatures[present[group:last]] = numpy.minimum.reduceat(values, local_starts, axis=0)
+        group = last
+    return signatures
+
+
+def text_hash(text: str) -> int:
+    """Hash of a whole matching form, for the exact-duplicate fast path."""
+    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+
+
+@dataclass(frozen=True, eq=False)
+class Fingerprints:
+    """Shingles and signatures of a batch of cleaned documents, as flat numpy arrays.
+
+    Paragraph rows are grouped by document, in document order; a document's shingle set is
+    the union of its paragraphs' (shingles never cross a paragraph boundary, so a dropped
+    or added paragraph changes nothing else).
+    """
+
+    text_hashes: numpy.ndarray  # uint64 per document: the exact-duplicate key (0 if empty)
+    document_signatures: numpy.ndarray  # (documents, num_perm) uint32
+    paragraph_bounds: numpy.ndarray  # documents + 1 offsets into the paragraph rows
+    paragraph_lengths: numpy.ndarray  # characters of each paragraph's matching form
+    paragraph_words: numpy.ndarray  # words in each paragraph
+    paragraph_hashes: numpy.ndarray  # uint64 exact key of each paragraph's matching form
+    paragraph_signatures: numpy.ndarray  # (paragraphs, num_perm) uint32
+    shingles: numpy.ndarray  # uint64, grouped by paragraph
+    shingle_bounds: numpy.ndarray  # paragraphs + 1 offsets into shingles
+    numbers: numpy.ndarray  # uint64 hashes of the numbers of each document, grouped by document
+    number_bounds: numpy.ndarray  # documents + 1 offsets into numbers
+
+    @property
+    def document_count(self) -> int:
+        return len(self.text_hashes)
+
+    def document_shingles(self, document: int) -> numpy.ndarray:
+        """Sorted, distinct shingles of one document."""
+        first, last = self.paragraph_bounds[document], self.paragraph_bounds[document + 1]
+        return numpy.unique(self.shingles[self.shingle_bounds[first] : self.shingle_bounds[last]])
+
+    def paragraph_shingles(self, row: int) -> numpy.ndarray:
+        return numpy.unique(self.shingles[self.shingle_bounds[row] : self.shingle_bounds[row + 1]])
+
+    def document_numbers(self, document: int) -> numpy.ndarray:
+        return self.numbers[self.number_bounds[document] : self.number_bounds[document + 1]]
+
+
+def fingerprint(
+    matching_paragraphs: Sequence[Sequence[str]],
+    *,
+    shingle_size: int,
+    permutations: Permutations,
+) -> Fingerprints:
+    """Fingerprint documents given as lists of paragraph matching forms."""
+    flat = [paragraph for paragraphs in matching_paragraphs for paragraph in paragraphs]
+    counts = numpy.array([len(paragraphs) for paragraphs in matching_paragraphs], dtype=numpy.int64)
+    paragraph_bounds = numpy.concatenate(([0], numpy.cumsum(counts)))
+    document_of_paragraph = numpy.repeat(numpy.arange(len(counts)), counts)
+    words = hash_words(flat)
+    shingles, owners = shingle_hashes(words, len(flat), shingle_size)
+    paragraph_signatures = minhash(shingles, owners, len(flat), permutations)
+    num_perm = len(permutations.multipliers)
+    document_signatures = numpy.full((len(counts), num_perm), numpy.iinfo(numpy.uint32).max, dtype=numpy.uint32)
+    non_empty = numpy.flatnonzero(counts > 0)
+    if len(non_empty):
+        document_signatures[non_empty] = numpy.minimum.reduceat(paragraph_signatures, paragraph_bounds[non_empty], axis=0)
+    shingle_bounds = numpy.searchsorted(owners, numpy.arange(len(flat) + 1))
+    paragraph_words = numpy.bincount(words.text_of_word, minlength=len(flat))[: len(flat)]
+    number_owner = document_of_paragraph[words.text_of_word[words.numeric]] if len(flat) else numpy.zeros(0, dtype=numpy.int64)
+    number_values = words.hashes[words.numeric]
+    order = numpy.lexsort((number_values, number_owner))
+    number_owner, number_values = number_owner[order], number_values[order]
+    distinct = numpy.ones(len(number_values), dtype=bool)
+    distinct[1:] = (number_values[1:] != number_values[:-1]) | (number_owner[1:] != number_owner[:-1])
+    number_owner, number_values = number_owner[distinct], number_values[distinct]
+    number_bounds = numpy.searchsorted(number_owner, numpy.arange(len(counts) + 1))
+    text_hashes = numpy.array(
+        [text_hash("\n".join(paragraphs)) if paragraphs else 0 for paragraphs in matching_paragraphs],
+        dtype=numpy.uint64,
+    )
+    return Fingerprints(
+        text_hashes=text_hashes,
+        document_signatures=document_signatures,
+        paragraph_bounds=paragraph_bounds,
+        paragraph_lengths=numpy.array([len(paragraph) for paragraph in flat], dtype=numpy.int64),
+        paragraph_words=paragraph_words,
+        paragraph_hashes=numpy.array([text_hash(paragraph) for paragraph in flat], dtype=numpy.uint64),
+        paragraph_signatures=paragraph_signatures,
+        shingles=shingles,
+        shingle_bounds=shingle_bounds,
+        numbers=number_values,
+        number_bounds=number_bounds,
+    )
