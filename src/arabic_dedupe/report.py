@@ -1,0 +1,644 @@
+"""Renders a scan's Report: rich table, JSON contract, JSONL, CSV, GitHub and JUnit, HTML.
+
+Every format is derived from `report_to_dict` or the Report itself, so formats cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from arabic_dedupe.errors import UsageError
+from arabic_dedupe.model import ArticleCluster, ParagraphCluster, ParagraphCopy, Report, Skipped
+
+FORMATS = ("table", "json", "jsonl", "csv", "github", "junit", "html")
+SNIPPET_LENGTH = 60
+CSV_COLUMNS = (
+    "cluster_type",
+    "cluster",
+    "document",
+    "paragraph",
+    "line",
+    "similarity",
+    "exact",
+    "representative",
+)
+# Keys that `report_to_dict` derives from the clusters; a Report read back from JSON drops
+# them so that rendering it again recomputes them instead of trusting stale numbers.
+DERIVED_STATS = (
+    "duplicate_rate",
+    "duplicate_articles",
+    "article_clusters",
+    "paragraph_clusters",
+    "repeated_paragraph_copies",
+    "skipped",
+)
+# Bidi embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): a snippet cut in
+# the middle of a pair would leave it open and reorder the rest of the terminal line or
+# table cell. The marks LRM/RLM/ALM are harmless and kept.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Characters XML 1.0 cannot carry at all, even escaped; scraped text sometimes has them.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def duplicate_rate(report: Report) -> float:
+    """Share of documents that are redundant copies: sum over article clusters of (size - 1).
+
+    >>> from arabic_dedupe.model import ArticleCluster, Report
+    >>> cluster = ArticleCluster(("a", "b", "c"), "a", 0.9, False)
+    >>> duplicate_rate(Report(documents=4, article_clusters=(cluster,), paragraph_clusters=()))
+    0.5
+    >>> duplicate_rate(Report(documents=0, article_clusters=(), paragraph_clusters=()))
+    0.0
+    """
+    if report.documents <= 0:
+        return 0.0
+    return duplicate_articles(report) / report.documents
+
+
+def duplicate_articles(report: Report) -> int:
+    """Documents that could be dropped because another member of their cluster is kept."""
+    return sum(len(cluster.members) - 1 for cluster in report.article_clusters)
+
+
+def snippet(text: str, length: int = SNIPPET_LENGTH) -> str:
+    """The first words of `text` on one line, cut at a word boundary, for people to recognise it.
+
+    Control characters and bidi embeddings are dropped: a snippet goes into terminals and
+    table cells, where either could garble the lines around it.
+
+    >>> snippet("قال المتحدث   باسم\\nالوزارة")
+    'قال المتحدث باسم الوزارة'
+    >>> snippet("واحد اثنان ثلاثة أربعة خمسة", length=16)
+    'واحد اثنان ثلاثة…'
+    >>> snippet("abcdefghijklmnopqrstuvwxyz", length=10)
+    'abcdefghij…'
+    """
+    flat = " ".join(_displayable(text).split())
+    if len(flat) <= length:
+        return flat
+    cut = flat[: length + 1]
+    boundary = cut.rfind(" ")
+    # A word longer than half the snippet (a URL, a run-on token) is cut mid-word rather
+    # than leaving an almost empty snippet.
+    shortened = cut[:boundary] if boundary > length // 2 else flat[:length]
+    return shortened.rstrip(" ،,.:;-") + "…"
+
+
+def _displayable(text: str) -> str:
+    without_bidi = _BIDI_CONTROLS.sub("", text)
+    return "".join(
+        " " if unicodedata.category(character) == "Cc" else character for character in without_bidi
+    )
+
+
+def member_similarity(cluster: ArticleCluster, index: int) -> float:
+    """Similarity of the member at `index` to the representative (the cluster minimum if unknown)."""
+    if cluster.members[index] == cluster.representative:
+        return 1.0
+    if len(cluster.similarities) == len(cluster.members):
+        return float(cluster.similarities[index])
+    return float(cluster.min_similarity)
+
+
+# --- the JSON contract -------------------------------------------------------------------
+
+
+def report_to_dict(report: Report) -> dict:
+    """The JSON contract of `dedupe scan --format json` (see docs/scan-output.schema.json)."""
+    return {
+        "documents": int(report.documents),
+        "article_clusters": [_article_to_dict(cluster) for cluster in report.article_clusters],
+        "paragraph_clusters": [
+            _paragraph_to_dict(cluster) for cluster in report.paragraph_clusters
+        ],
+        "parameters": dict(report.parameters),
+        "stats": {**report.stats, **_derived_stats(report)},
+        "skipped": [{"path": item.path, "message": item.message} for item in report.skipped],
+        "warnings": list(report.warnings),
+    }
+
+
+def _derived_stats(report: Report) -> dict:
+    return {
+        "duplicate_rate": duplicate_rate(report),
+        "duplicate_articles": duplicate_articles(report),
+        "article_clusters": len(report.article_clusters),
+        "paragraph_clusters": len(report.paragraph_clusters),
+        "repeated_paragraph_copies": sum(
+            len(cluster.members) for cluster in report.paragraph_clusters
+        ),
+        "skipped": len(report.skipped),
+    }
+
+
+def _article_to_dict(cluster: ArticleCluster) -> dict:
+    return {
+        "members": list(cluster.members),
+        "representative": cluster.representative,
+        "min_similarity": float(cluster.min_similarity),
+        "exact": bool(cluster.exact),
+        "size": len(cluster.members),
+        "similarities": [member_similarity(cluster, index) for index in range(len(cluster.members))],
+        "snippet": snippet(cluster.snippet),
+    }
+
+
+def _paragraph_to_dict(cluster: ParagraphCluster) -> dict:
+    return {
+        "members": [
+            {"document": copy.document, "paragraph": int(copy.paragraph), "line": int(copy.line)}
+            for copy in cluster.members
+        ],
+        "text": cluster.text,
+        "min_similarity": float(cluster.min_similarity),
+        "exact": bool(cluster.exact),
+        "size": len(cluster.members),
+        "document_count": len({copy.document for copy in cluster.members}),
+        "snippet": snippet(cluster.text),
+    }
+
+
+def report_from_dict(data: Mapping) -> Report:
+    """Reads back a Report from its JSON contract (a saved scan), so it can be rendered again.
+
+    Keys the contract derives (sizes, snippets, summary stats) are recomputed, not trusted.
+    """
+    try:
+        return Report(
+            documents=int(data["documents"]),
+            article_clusters=tuple(
+                ArticleCluster(
+                    members=tuple(item["members"]),
+                    representative=item["representative"],
+                    min_similarity=float(item["min_similarity"]),
+                    exact=bool(item["exact"]),
+                    similarities=tuple(float(value) for value in item.get("similarities", ())),
+                    snippet=item.get("snippet", ""),
+                )
+                for item in data.get("article_clusters", ())
+            ),
+            paragraph_clusters=tuple(
+                ParagraphCluster(
+                    members=tuple(
+                        ParagraphCopy(copy["document"], int(copy["paragraph"]), int(copy["line"]))
+                        for copy in item["members"]
+                    ),
+                    text=item["text"],
+                    min_similarity=float(item["min_similarity"]),
+                    exact=bool(item["exact"]),
+                )
+                for item in data.get("paragraph_clusters", ())
+            ),
+            parameters=dict(data.get("parameters", {})),
+            stats={
+                key: value
+                for key, value in data.get("stats", {}).items()
+                if key not in DERIVED_STATS
+            },
+            skipped=tuple(Skipped(item["path"], item["message"]) for item in data.get("skipped", ())),
+            warnings=tuple(data.get("warnings", ())),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise UsageError(
+            f"not a saved scan report: {type(error).__name__}: {error}; "
+            "expected the output of `dedupe scan --format json`"
+        ) from error
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def render(
+    report: Report,
+    format: str,
+    *,
+    color: bool = False,
+    width: int = 100,
+    texts: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """The whole output of `dedupe scan` in `format`, ending with a newline.
+
+    `texts` (document id -> cleaned paragraphs) is used by the HTML format only, to show
+    members side by side; the other formats need nothing beyond the Report.
+    """
+    if format == "table":
+        return _render_table(report, color=color, width=width, exceeded=None)
+    if format == "json":
+        return _json_document(report_to_dict(report))
+    if format == "jsonl":
+        return _render_jsonl(report, exceeded=None)
+    if format == "csv":
+        return _render_csv(report)
+    if format == "github":
+        return _render_github(report, exceeded=())
+    if format == "junit":
+        return _render_junit(report, exceeded=())
+    if format == "html":
+        # Imported here because html_report imports this module for its shared helpers.
+        from arabic_dedupe import html_report
+
+        return html_report.render_html(report, texts=texts)
+    raise UsageError(f"unknown output format {format!r}; choose one of: {', '.join(FORMATS)}")
+
+
+def render_check(
+    report: Report,
+    *,
+    exceeded: Sequence[str],
+    format: str,
+    color: bool = False,
+    width: int = 100,
+) -> str:
+    """The output of `dedupe check`: the findings plus which budgets (`exceeded`) were broken.
+
+    `table` prints the summary and one line per exceeded budget; `github` and `junit` turn
+    findings into CI annotations and test cases; `json`/`jsonl` add an "exceeded" list.
+    """
+    if format == "table":
+        return _render_table(report, color=color, width=width, exceeded=list(exceeded))
+    if format == "json":
+        return _json_document({**report_to_dict(report), "exceeded": list(exceeded)})
+    if format == "jsonl":
+        return _render_jsonl(report, exceeded=list(exceeded))
+    if format == "github":
+        return _render_github(report, exceeded=exceeded)
+    if format == "junit":
+        return _render_junit(report, exceeded=exceeded)
+    return render(report, format, color=color, width=width)
+
+
+# --- machine formats ---------------------------------------------------------------------
+
+
+def _json_document(data: dict) -> str:
+    # allow_nan=False: NaN is not JSON; a NaN similarity is a bug to surface, not to print.
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def _json_line(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _render_jsonl(report: Report, *, exceeded: list[str] | None) -> str:
+    contract = report_to_dict(report)
+    lines = [
+        _json_line({"type": "article", "cluster": number, **cluster})
+        for number, cluster in enumerate(contract["article_clusters"], start=1)
+    ]
+    lines += [
+        _json_line({"type": "paragraph", "cluster": number, **cluster})
+        for number, cluster in enumerate(contract["paragraph_clusters"], start=1)
+    ]
+    summary = {
+        "type": "summary",
+        "documents": contract["documents"],
+        "parameters": contract["parameters"],
+        "stats": contract["stats"],
+        "skipped": contract["skipped"],
+        "warnings": contract["warnings"],
+    }
+    if exceeded is not None:
+        summary["exceeded"] = exceeded
+    lines.append(_json_line(summary))
+    return "".join(lines)
+
+
+def format_similarity(value: float) -> str:
+    """A similarity for people and text formats: rounded to four decimals, no padding.
+
+    >>> format_similarity(0.93), format_similarity(1), format_similarity(0.876543)
+    ('0.93', '1.0', '0.8765')
+    """
+    return repr(round(float(value), 4))
+
+
+def _render_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    # "\n" rather than the csv module's "\r\n": every other format ends lines with "\n",
+    # and csv readers accept both.
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for number, cluster in enumerate(report.article_clusters, start=1):
+        for index, member in enumerate(cluster.members):
+            writer.writerow(
+                (
+                    "article",
+                    number,
+                    member,
+                    "",
+                    "",
+                    format_similarity(member_similarity(cluster, index)),
+                    _flag(cluster.exact),
+                    _flag(member == cluster.representative),
+                )
+            )
+    for number, cluster in enumerate(report.paragraph_clusters, start=1):
+        for copy in cluster.members:
+            writer.writerow(
+                (
+                    "paragraph",
+                    number,
+                    copy.document,
+                    copy.paragraph,
+                    copy.line,
+                    format_similarity(cluster.min_similarity),
+                    _flag(cluster.exact),
+                    "",
+                )
+            )
+    return buffer.getvalue()
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# --- CI formats --------------------------------------------------------------------------
+
+
+def escape_workflow_data(text: str) -> str:
+    """Escapes the message of a GitHub Actions workflow command (after the `::`).
+
+    >>> escape_workflow_data("50% done\\r\\nnext")
+    '50%25 done%0D%0Anext'
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_workflow_property(text: str) -> str:
+    """Escapes a property value of a workflow command, where `,` and `:` are separators.
+
+    >>> escape_workflow_property("news, daily: 1.txt")
+    'news%2C daily%3A 1.txt'
+    """
+    return escape_workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _workflow_command(command: str, message: str, **properties: str | int) -> str:
+    rendered = ",".join(
+        f"{name}={escape_workflow_property(str(value))}" for name, value in properties.items()
+    )
+    separator = " " if rendered else ""
+    return f"::{command}{separator}{rendered}::{escape_workflow_data(message)}\n"
+
+
+def _render_github(report: Report, *, exceeded: Sequence[str]) -> str:
+    lines = []
+    for cluster in report.article_clusters:
+        for index, member in enumerate(cluster.members):
+            if member == cluster.representative:
+                continue
+            kind = "an exact copy" if cluster.exact else "a near-duplicate"
+            message = (
+                f"{member} is {kind} of {cluster.representative} "
+                f"(similarity {format_similarity(member_similarity(cluster, index))}, "
+                f"cluster of {len(cluster.members)})"
+            )
+            lines.append(
+                _workflow_command(
+                    "error", message, file=member, line=1, title="Near-duplicate article"
+                )
+            )
+    for cluster in report.paragraph_clusters:
+        for copy in cluster.members:
+            others = [other for other in cluster.members if other != copy]
+            message = (
+                f"paragraph {copy.paragraph} is repeated in {len(others)} other place(s): "
+                f"{_locations(others)} (similarity {format_similarity(cluster.min_similarity)}): "
+                f"{snippet(cluster.text)}"
+            )
+            lines.append(
+                _workflow_command(
+                    "warning", message, file=copy.document, line=copy.line, title="Repeated paragraph"
+                )
+            )
+    for budget in exceeded:
+        lines.append(_workflow_command("error", budget, title="Duplication budget exceeded"))
+    lines.append(_workflow_command("notice", _summary_sentence(report), title="dedupe"))
+    return "".join(lines)
+
+
+def _locations(copies: Sequence[ParagraphCopy], limit: int = 5) -> str:
+    shown = ", ".join(f"{copy.document}:{copy.line}" for copy in copies[:limit])
+    hidden = len(copies) - limit
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
+def _summary_sentence(report: Report) -> str:
+    return (
+        f"{_count(report.documents, 'document')}, "
+        f"{_count(duplicate_articles(report), 'duplicate article')} in "
+        f"{_count(len(report.article_clusters), 'cluster')}, duplicate rate "
+        f"{duplicate_rate(report):.1%}, "
+        f"{_count(len(report.paragraph_clusters), 'repeated paragraph')}"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    """
+    >>> _count(1, "cluster"), _count(0, "cluster")
+    ('1 cluster', '0 clusters')
+    """
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _render_junit(report: Report, *, exceeded: Sequence[str]) -> str:
+    suite = ElementTree.Element("testsuite", name="dedupe")
+    failures = 0
+    budgets = ElementTree.SubElement(
+        suite, "testcase", classname="dedupe.budgets", name="duplication budgets"
+    )
+    if exceeded:
+        failures += 1
+        failure = ElementTree.SubElement(
+            budgets,
+            "failure",
+            type="budget-exceeded",
+            message=_xml_text(f"{len(exceeded)} budget(s) exceeded"),
+        )
+        failure.text = _xml_text("\n".join(exceeded))
+    for number, cluster in enumerate(report.article_clusters, start=1):
+        for index, member in enumerate(cluster.members):
+            if member == cluster.representative:
+                continue
+            # One failing case per redundant document: that is the unit a fix removes.
+            failures += 1
+            case = ElementTree.SubElement(
+                suite, "testcase", classname="dedupe.articles", name=_xml_text(member)
+            )
+            failure = ElementTree.SubElement(
+                case,
+                "failure",
+                type="near-duplicate",
+                message=_xml_text(
+                    f"{'exact copy' if cluster.exact else 'near-duplicate'} of "
+                    f"{cluster.representative} (similarity "
+                    f"{format_similarity(member_similarity(cluster, index))})"
+                ),
+            )
+            failure.text = _xml_text(
+                f"article cluster {number}: {', '.join(cluster.members)}\n{snippet(cluster.snippet)}"
+            )
+    for number, cluster in enumerate(report.paragraph_clusters, start=1):
+        # Repeated paragraphs are warnings elsewhere (they do not fail a check by
+        # themselves), so they pass here and carry the details in system-out.
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname="dedupe.paragraphs",
+            name=_xml_text(f"repeated paragraph {number}"),
+        )
+        output = ElementTree.SubElement(case, "system-out")
+        output.text = _xml_text(
+            f"{len(cluster.members)} copies (similarity {format_similarity(cluster.min_similarity)}): "
+            f"{_locations(cluster.members, limit=len(cluster.members))}\n{cluster.text}"
+        )
+    for item in report.skipped:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname="dedupe.inputs", name=_xml_text(item.path)
+        )
+        ElementTree.SubElement(case, "skipped", message=_xml_text(item.message))
+    suite.set("tests", str(len(suite)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", str(len(report.skipped)))
+    root = ElementTree.Element("testsuites", name="dedupe")
+    root.append(suite)
+    ElementTree.indent(root)
+    body = ElementTree.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+
+
+# --- the table for people ----------------------------------------------------------------
+
+
+def _console(*, color: bool, width: int) -> Console:
+    return Console(
+        file=io.StringIO(),
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        force_jupyter=False,
+        no_color=not color,
+        legacy_windows=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+def _render_table(report: Report, *, color: bool, width: int, exceeded: list[str] | None) -> str:
+    console = _console(color=color, width=width)
+    console.print(_summary_table(report))
+    if exceeded is not None:
+        # `dedupe check`: the verdict instead of the cluster listings.
+        if exceeded:
+            for budget in exceeded:
+                console.print(Text.assemble(("Budget exceeded: ", "bold red"), _displayable(budget)))
+        else:
+            console.print(Text("All duplication budgets met.", style="green"))
+        return _without_trailing_spaces(console.file.getvalue())
+    if not report.article_clusters and not report.paragraph_clusters:
+        console.print(Text("No duplicate articles or repeated paragraphs found."))
+    if report.article_clusters:
+        console.print(_article_table(report))
+    if report.paragraph_clusters:
+        console.print(_paragraph_table(report))
+    for item in report.skipped:
+        console.print(
+            Text.assemble(("Skipped ", "yellow"), _displayable(item.path), ": ", _displayable(item.message))
+        )
+    for warning in report.warnings:
+        console.print(Text.assemble(("Warning: ", "yellow"), _displayable(warning)))
+    return _without_trailing_spaces(console.file.getvalue())
+
+
+def _without_trailing_spaces(text: str) -> str:
+    # rich pads every line to the console width; trailing blanks only make golden files
+    # and copy-pasted output fragile.
+    return "".join(line.rstrip(" ") + "\n" for line in text.splitlines())
+
+
+def _summary_table(report: Report) -> Table:
+    table = Table(title="Duplicate scan", box=box.SIMPLE, show_header=False, title_justify="left")
+    table.add_column("figure", style="bold")
+    table.add_column("value", justify="right")
+    copies = sum(len(cluster.members) for cluster in report.paragraph_clusters)
+    rows = [
+        ("Documents", str(report.documents)),
+        (
+            "Duplicate articles",
+            f"{duplicate_articles(report)} in {_count(len(report.article_clusters), 'cluster')}",
+        ),
+        ("Duplicate rate", f"{duplicate_rate(report):.1%}"),
+        ("Repeated paragraphs", f"{len(report.paragraph_clusters)} ({copies} copies)"),
+    ]
+    if report.skipped:
+        rows.append(("Skipped inputs", str(len(report.skipped))))
+    for label, value in rows:
+        table.add_row(Text(label), Text(value))
+    return table
+
+
+def _article_table(report: Report) -> Table:
+    table = Table(title="Duplicate articles", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Document", overflow="fold", ratio=1)
+    table.add_column("Similarity", justify="right")
+    table.add_column("Snippet", ratio=1)
+    for number, cluster in enumerate(report.article_clusters, start=1):
+        # One row per member so a wrapped path stays beside its own similarity.
+        for index, member in enumerate(cluster.members):
+            first = index == 0
+            if member == cluster.representative:
+                similarity = Text("kept", style="bold")
+            elif cluster.exact:
+                similarity = Text("exact")
+            else:
+                similarity = Text(format_similarity(member_similarity(cluster, index)), style="cyan")
+            table.add_row(
+                Text(str(number) if first else ""),
+                Text(_displayable(member)),
+                similarity,
+                Text(snippet(cluster.snippet) if first else ""),
+                end_section=index == len(cluster.members) - 1,
+            )
+    return table
+
+
+def _paragraph_table(report: Report) -> Table:
+    table = Table(title="Repeated paragraphs", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Document", overflow="fold", ratio=1)
+    table.add_column("Line", justify="right")
+    table.add_column("¶", justify="right")
+    table.add_column("Similarity", justify="right")
+    table.add_column("Snippet", ratio=1)
+    for number, cluster in enumerate(report.paragraph_clusters, start=1):
+        similarity = "exact" if cluster.exact else f"≥ {format_similarity(cluster.min_similarity)}"
+        for index, copy in enumerate(cluster.members):
+            first = index == 0
+            table.add_row(
+                Text(str(number) if first else ""),
+                Text(_displayable(copy.document)),
+                Text(str(copy.line)),
+                Text(str(copy.paragraph)),
+                Text(similarity if first else ""),
+                Text(snippet(cluster.text) if first else ""),
+                end_section=index == len(cluster.members) - 1,
+            )
+    return table
