@@ -47,6 +47,14 @@ DERIVED_STATS = (
 # the middle of a pair would leave it open and reorder the rest of the terminal line or
 # table cell. The marks LRM/RLM/ALM are harmless and kept.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Line breaks that json.dumps(ensure_ascii=False) leaves raw (it escapes only C0 controls).
+_LINE_BREAKS_IN_STRINGS = str.maketrans(
+    {
+        "\N{NEXT LINE}": "\\u0085",
+        "\N{LINE SEPARATOR}": "\\u2028",
+        "\N{PARAGRAPH SEPARATOR}": "\\u2029",
+    }
+)
 # Characters XML 1.0 cannot carry at all, even escaped; scraped text sometimes has them.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -283,11 +291,16 @@ def render_check(
 
 def _json_document(data: dict) -> str:
     # allow_nan=False: NaN is not JSON; a NaN similarity is a bug to surface, not to print.
-    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    document = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
+    return document.translate(_LINE_BREAKS_IN_STRINGS) + "\n"
 
 
 def _json_line(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n"
+    # NEL and the Unicode line/paragraph separators are legal raw inside JSON strings, but
+    # str.splitlines() and some JSONL readers break lines on them; escaped, each record
+    # stays on its one line.
+    line = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return line.translate(_LINE_BREAKS_IN_STRINGS) + "\n"
 
 
 def _render_jsonl(report: Report, *, exceeded: list[str] | None) -> str:
@@ -325,9 +338,9 @@ def format_similarity(value: float) -> str:
 
 def _render_csv(report: Report) -> str:
     buffer = io.StringIO()
-    # "\n" rather than the csv module's "\r\n": every other format ends lines with "\n",
-    # and csv readers accept both.
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180 line ends ("\r\n", the csv default): the writer quotes only fields holding
+    # characters of its line terminator, so with "\n" a path containing "\r" would break rows.
+    writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for number, cluster in enumerate(report.article_clusters, start=1):
         for index, member in enumerate(cluster.members):
@@ -414,7 +427,7 @@ def _render_github(report: Report, *, exceeded: Sequence[str]) -> str:
         for copy in cluster.members:
             others = [other for other in cluster.members if other != copy]
             message = (
-                f"paragraph {copy.paragraph} is repeated in {len(others)} other place(s): "
+                f"paragraph {copy.paragraph} is repeated in {_count(len(others), 'other place')}: "
                 f"{_locations(others)} (similarity {format_similarity(cluster.min_similarity)}): "
                 f"{snippet(cluster.text)}"
             )
@@ -469,7 +482,7 @@ def _render_junit(report: Report, *, exceeded: Sequence[str]) -> str:
             budgets,
             "failure",
             type="budget-exceeded",
-            message=_xml_text(f"{len(exceeded)} budget(s) exceeded"),
+            message=_xml_text(f"{_count(len(exceeded), 'budget')} exceeded"),
         )
         failure.text = _xml_text("\n".join(exceeded))
     for number, cluster in enumerate(report.article_clusters, start=1):
