@@ -197,7 +197,12 @@ def _utf16_encoding(data: bytes) -> tuple[str, str] | None:
     ):
         pairs = len(high_bytes)
         plausible_high = high_bytes.count(0) + high_bytes.count(6)
-        if plausible_high >= 0.9 * pairs and low_bytes.count(0) <= 0.05 * pairs:
+        # Real text has some ASCII (spaces, line ends), whose high byte is NUL.
+        if (
+            plausible_high >= 0.9 * pairs
+            and high_bytes.count(0) > 0
+            and low_bytes.count(0) <= 0.05 * pairs
+        ):
             # Arrays of small 16-bit numbers have the same pattern; text decodes to letters.
             decoded = even.decode(encoding, errors="replace")
             controls = sum(1 for char in decoded if char < " " and char not in "\t\n\r\f\v")
@@ -651,11 +656,12 @@ def _record_from_json_line(
     if not decoded.strip():
         return None
     try:
-        record = json.loads(decoded)
+        record = json.loads(decoded.rstrip("\r\n"))
     except json.JSONDecodeError as error:
+        problem = error.msg.removesuffix(" at")
         return Skipped(
             shown,
-            f"{where}: invalid JSON ({error.msg} at column {error.colno}); skipped. "
+            f"{where}: invalid JSON ({problem} at column {error.colno}); skipped. "
             "Each line must be one JSON object.",
         )
     except (ValueError, RecursionError):
