@@ -28,7 +28,7 @@ from arabic_dedupe.model import (
     Skipped,
 )
 from arabic_dedupe.normalize import collapse_whitespace, normalize
-from arabic_dedupe.signature import Fingerprints, Permutations, fingerprint
+from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fingerprint
 
 # A paragraph found in more documents than this is site furniture that escaped the
 # boilerplate stage (or a stock sentence); it still forms a paragraph cluster, but it does
@@ -38,6 +38,9 @@ SNIPPET_CHARACTERS = 120
 # The lede is the first paragraph long enough to carry the news (titles, datelines and
 # subheads are shorter).
 LEDE_MIN_WORDS = 12
+# Documents fingerprinted together: large enough for vectorization to pay, small enough
+# that the temporary arrays stay in memory the process already has.
+BATCH_DOCUMENTS = 500
 
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
@@ -182,7 +185,12 @@ def scan_documents(
     forms = matching_forms(cleaned, settings.normalize)
     lap("normalize")
     permutations = Permutations.create(settings.num_perm, settings.seed)
-    fingerprints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
+    fingerprints = concatenate(
+        [
+            fingerprint(forms[start : start + BATCH_DOCUMENTS], shingle_size=settings.shingle_size, permutations=permutations)
+            for start in range(0, max(len(forms), 1), BATCH_DOCUMENTS)
+        ]
+    )
     lap("signatures")
 
     paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []

@@ -1,7 +1,7 @@
 """Word shingles and MinHash signatures for a batch of cleaned documents (the hot path).
 
 Everything is vectorized over the whole batch: words are hashed from the text's code points
-one character position at a time across all words, shingles from word hashes, signatures with one matrix minimum per chunk.
+with one weighted sum per word, shingles from word hashes, signatures with one matrix minimum per chunk.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import xxhash
 
 # Polynomial hashing of a word's code points, finished by mix64.
 _WORD_BASE = 0x100000001B3
-_WORD_BLOCK = 8
 _SHINGLE_BASE = numpy.uint64(0x9E3779B97F4A7C15)
 _SEPARATOR = "\n"
 # Rows of the shingle x permutation matrix computed at once: bounds temporary memory
@@ -85,33 +84,25 @@ def hash_words(texts: Sequence[str]) -> Words:
     joined = _SEPARATOR.join(texts) + _SEPARATOR
     codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
     in_plane = numpy.minimum(codes, 0xFFFF)
-    is_word = _IS_WORD_CHARACTER[in_plane]
-    boundaries = numpy.flatnonzero(numpy.diff(is_word.astype(numpy.int8), prepend=0, append=0))
+    padded = numpy.zeros(len(codes) + 2, dtype=bool)
+    padded[1:-1] = _IS_WORD_CHARACTER[in_plane]
+    boundaries = numpy.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = boundaries[0::2], boundaries[1::2]  # ends exclusive
     lengths = ends - starts
-    hashes = numpy.zeros(len(starts), dtype=numpy.uint64)
-    numeric = numpy.ones(len(starts), dtype=bool)
-    # Take the words eight characters at a time as a matrix (one gather, eight vector
-    # steps); only the few longer words go round again.
-    active = numpy.arange(len(starts))
-    offset = 0
+    # hash(word) = sum of code[k] * BASE**k over the word's characters k: computed for all
+    # words at once from the word characters alone, then summed per word with reduceat.
+    inside = padded[1:-1]
+    word_codes = codes[inside].astype(numpy.uint64)
+    compact_starts = numpy.concatenate(([0], numpy.cumsum(lengths)[:-1])) if len(lengths) else lengths
+    position = numpy.arange(len(word_codes)) - numpy.repeat(compact_starts, lengths)
+    longest = int(lengths.max()) if len(lengths) else 0
     with numpy.errstate(over="ignore"):
-        while len(active):
-            columns = offset + numpy.arange(_WORD_BLOCK)
-            inside = columns[None, :] < lengths[active, None]
-            positions = numpy.where(inside, starts[active, None] + columns[None, :], 0)
-            block = numpy.where(inside, codes[positions], 0).astype(numpy.uint64)
-            digits = _IS_DIGIT[in_plane[positions]] | ~inside
-            partial = hashes[active]
-            for column in range(_WORD_BLOCK):
-                # Positions past a word's end contribute nothing, not even a multiplication.
-                step = inside[:, column]
-                partial = numpy.where(step, partial * numpy.uint64(_WORD_BASE) + block[:, column], partial)
-            hashes[active] = partial
-            numeric[active] &= digits.all(axis=1)
-            offset += _WORD_BLOCK
-            active = active[lengths[active] > offset]
+        powers = numpy.cumprod(numpy.full(longest + 1, _WORD_BASE, dtype=numpy.uint64))
+        contributions = word_codes * powers[position]
+        hashes = numpy.add.reduceat(contributions, compact_starts) if len(lengths) else numpy.zeros(0, numpy.uint64)
         hashes = mix64(hashes ^ (lengths.astype(numpy.uint64) << numpy.uint64(56)))
+    non_digit = (~_IS_DIGIT[in_plane[inside]]).astype(numpy.int32)
+    numeric = (numpy.add.reduceat(non_digit, compact_starts) == 0) if len(lengths) else numpy.zeros(0, bool)
     separator_positions = numpy.flatnonzero(codes == ord(_SEPARATOR))
     text_of_word = numpy.searchsorted(separator_positions, starts)
     return Words(hashes, text_of_word.astype(numpy.int64), numeric)
@@ -175,10 +166,12 @@ def minhash(shingles: numpy.ndarray, owners: numpy.ndarray, owner_count: int, pe
         last = min(last, len(present))
         rows = shingles[bounds[group] : bounds[last]]
         with numpy.errstate(over="ignore"):
-            values = (rows[:, None] * permutations.multipliers[None, :] + permutations.increments[None, :]) >> numpy.uint64(32)
-        values = values.astype(numpy.uint32)
+            values = rows[:, None] * permutations.multipliers[None, :] + permutations.increments[None, :]
         local_starts = bounds[group:last] - bounds[group]
-        signatures[present[group:last]] = numpy.minimum.reduceat(values, local_starts, axis=0)
+        # The top 32 bits are the hash value; the minimum commutes with the shift, so
+        # shift only the per-owner minima.
+        minima = numpy.minimum.reduceat(values, local_starts, axis=0)
+        signatures[present[group:last]] = (minima >> numpy.uint64(32)).astype(numpy.uint32)
         group = last
     return signatures
 
@@ -270,4 +263,39 @@ def fingerprint(
         shingle_bounds=shingle_bounds,
         numbers=number_values,
         number_bounds=number_bounds,
+    )
+
+
+def concatenate(parts: Sequence[Fingerprints]) -> Fingerprints:
+    """Join fingerprints of consecutive batches into one, shifting the offsets.
+
+    Batches keep every temporary array small: on a virtual machine, touching fresh
+    memory for one corpus-sized array costs more than the arithmetic done in it.
+    """
+    if len(parts) == 1:
+        return parts[0]
+
+    def offsets(name: str, total_of) -> numpy.ndarray:
+        pieces, shift = [numpy.zeros(1, dtype=numpy.int64)], 0
+        for part in parts:
+            bounds = getattr(part, name)
+            pieces.append(bounds[1:] + shift)
+            shift += total_of(part)
+        return numpy.concatenate(pieces)
+
+    def joined(name: str) -> numpy.ndarray:
+        return numpy.concatenate([getattr(part, name) for part in parts])
+
+    return Fingerprints(
+        text_hashes=joined("text_hashes"),
+        document_signatures=joined("document_signatures"),
+        paragraph_bounds=offsets("paragraph_bounds", lambda part: len(part.paragraph_lengths)),
+        paragraph_lengths=joined("paragraph_lengths"),
+        paragraph_words=joined("paragraph_words"),
+        paragraph_hashes=joined("paragraph_hashes"),
+        paragraph_signatures=joined("paragraph_signatures"),
+        shingles=joined("shingles"),
+        shingle_bounds=offsets("shingle_bounds", lambda part: len(part.shingles)),
+        numbers=joined("numbers"),
+        number_bounds=offsets("number_bounds", lambda part: len(part.numbers)),
     )

@@ -61,7 +61,15 @@ def decide(evidence: Evidence, *, jaccard_threshold: float, containment_threshol
 
     The rule users apply: the same source text, edited or abridged, is a duplicate; a
     follow-up or a separate write-up of the same event is not, even when it reuses
-    background paragraphs.
+    background paragraphs. On SaudiNewsNet, pairs with containment >= 0.9 were copies of
+    one statement even when the republisher rewrote the first sentence (so the lede is not
+    checked there); between the thresholds, an edited copy keeps the source's lede while a
+    follow-up or a second write-up brings its own.
+
+    >>> decide(Evidence(0.5, 0.95, 0.1, 1.0), jaccard_threshold=0.7, containment_threshold=0.9)
+    (True, 'one contains the other')
+    >>> decide(Evidence(0.72, 0.8, 0.2, 1.0), jaccard_threshold=0.7, containment_threshold=0.9)
+    (False, 'different lede')
     """
     if evidence.fuzzy is not None:
         if evidence.fuzzy >= SHORT_TEXT_RATIO:
@@ -69,12 +77,12 @@ def decide(evidence: Evidence, *, jaccard_threshold: float, containment_threshol
         return False, "short texts differ"
     if evidence.jaccard >= NEAR_IDENTICAL_JACCARD:
         return True, "near-identical"
-    if evidence.lede_containment < LEDE_CONTAINMENT:
-        return False, "different lede"
     if evidence.containment >= containment_threshold:
         return True, "one contains the other"
     if evidence.jaccard >= jaccard_threshold:
-        return True, "edited copy"
+        if evidence.lede_containment >= LEDE_CONTAINMENT:
+            return True, "edited copy"
+        return False, "different lede"
     return False, "overlap below thresholds"
 
 
