@@ -17,12 +17,14 @@ class Document:
     `file#id` or `file#line` for a record of a JSONL/CSV file). `site` groups documents
     for corpus-level boilerplate (the parent folder, or a record's source field).
     `first_line` is the input line where `text` starts, so paragraph lines can be reported
-    against the input file.
+    against the input file. `path` is the input file the document came from (equal to
+    `id` for a plain text file; the JSONL/CSV file for a record).
     """
 
     id: str
     text: str
     site: str = ""
+    path: str = ""
     encoding: str = "utf-8"
     first_line: int = 1
     title: str = ""

@@ -1,0 +1,275 @@
+"""The `dedupe` command: thin click commands over the library.
+
+Commands parse options, call the pipeline, render, and turn DedupeError into one-line
+messages with documented exit codes. No detection logic lives here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+
+import click
+
+from arabic_dedupe import __version__, report as reporter
+from arabic_dedupe.config import Settings
+from arabic_dedupe.errors import DedupeError, UsageError
+from arabic_dedupe.model import CleanDocument, Document, Skipped
+from arabic_dedupe.normalize import normalize
+from arabic_dedupe.pipeline import clean_documents, scan_documents
+from arabic_dedupe.reader import read_documents
+from arabic_dedupe.writer import check_output_folder, output_path, write_atomically
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1  # an input could not be read, or (check) the budget was exceeded
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(click.ClickException):
+    """A DedupeError as click shows it: `Error: message` on stderr and its exit code."""
+
+    def __init__(self, error: DedupeError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+def translate_errors(command: Callable) -> Callable:
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UsageError as error:
+            raise click.UsageError(str(error)) from None
+        except DedupeError as error:
+            raise CommandError(error) from None
+
+    return wrapper
+
+
+def input_options(command: Callable) -> Callable:
+    """Options every command that reads a corpus takes."""
+    decorators = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path()),
+        click.option("--glob", "glob", default="*.txt", show_default=True, help="Files to read inside folders."),
+        click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text."),
+        click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the document id."),
+        click.option("--strict", is_flag=True, help="Treat any skipped input as fatal (exit 1 before output)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def detection_options(command: Callable) -> Callable:
+    """Options that set the detection parameters (defaults: every stage on)."""
+    defaults = Settings()
+    decorators = [
+        click.option("--shingle-size", type=int, default=defaults.shingle_size, show_default=True, help="Words per shingle."),
+        click.option("--num-perm", type=int, default=defaults.num_perm, show_default=True, help="MinHash permutations."),
+        click.option("--seed", type=int, default=defaults.seed, show_default=True, help="MinHash seed."),
+        click.option("--bands", type=int, default=defaults.bands, show_default=True, help="LSH bands."),
+        click.option("--rows-per-band", type=int, default=defaults.rows_per_band, show_default=True, help="LSH rows per band."),
+        click.option("--jaccard", "jaccard_threshold", type=float, default=defaults.jaccard_threshold, show_default=True, help="Jaccard threshold for edited copies."),
+        click.option("--containment", "containment_threshold", type=float, default=defaults.containment_threshold, show_default=True, help="Containment threshold for abridged copies."),
+        click.option("--paragraph-min-chars", type=int, default=defaults.paragraph_min_chars, show_default=True, help="Shortest paragraph reported as repeated."),
+        click.option("--no-normalize", is_flag=True, help="Match on the text as written."),
+        click.option("--no-boilerplate", is_flag=True, help="Keep navigation, widgets and repeated lines."),
+        click.option("--no-paragraphs", is_flag=True, help="Skip paragraph-level clusters."),
+        click.option("--no-verify", is_flag=True, help="Trust LSH estimates without exact verification."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def settings_from(options: dict) -> Settings:
+    return Settings(
+        shingle_size=options["shingle_size"],
+        num_perm=options["num_perm"],
+        seed=options["seed"],
+        bands=options["bands"],
+        rows_per_band=options["rows_per_band"],
+        jaccard_threshold=options["jaccard_threshold"],
+        containment_threshold=options["containment_threshold"],
+        paragraph_min_chars=options["paragraph_min_chars"],
+        normalize=not options["no_normalize"],
+        strip_boilerplate=not options["no_boilerplate"],
+        paragraphs=not options["no_paragraphs"],
+        verify=not options["no_verify"],
+    )
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def load(paths: Iterable[str], options: dict) -> tuple[list[Document], tuple[Skipped, ...]]:
+    """Read every input, telling the user on stderr about each skip and warning."""
+    documents, skipped = [], []
+    stdin = click.get_binary_stream("stdin")
+    for item in read_documents(
+        list(paths), glob=options["glob"], stdin=stdin, text_field=options["text_field"], id_field=options["id_field"]
+    ):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            click.echo(f"dedupe: {item.message}", err=True)
+        else:
+            for warning in item.warnings:
+                click.echo(f"dedupe: {warning}", err=True)
+            documents.append(item)
+    if skipped and options["strict"]:
+        raise DedupeError(f"{len(skipped)} input(s) skipped and --strict is set; nothing was written")
+    return documents, tuple(skipped)
+
+
+def emit(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedupe")
+def cli() -> None:
+    """Find near-duplicate Arabic news articles and paragraphs; strip web boilerplate."""
+
+
+@cli.command()
+@input_options
+@click.option("--out", "out", type=click.Path(), help="Write each cleaned file under this folder (same relative path).")
+@click.option("--normalize", "show_matching_form", is_flag=True, help="Print the matching form instead of the original spelling.")
+@click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@translate_errors
+def clean(paths, out, show_matching_form, output_format, **options) -> None:
+    """Print articles without menus, widgets, related links or repeated paragraphs.
+
+    One paragraph per line; several documents are separated by an empty line.
+    Exit 0 on success, 1 if some input could not be read, 2 on a usage error.
+    """
+    if out is not None:
+        check_output_folder(out, paths)
+    documents, skipped = load(paths, options)
+    cleaned = clean_documents(documents, strip_boilerplate=True)
+
+    def body(document: CleanDocument) -> str:
+        if show_matching_form:
+            return "\n".join(normalize(paragraph.text) for paragraph in document.paragraphs)
+        return document.text
+
+    if out is not None:
+        for relative, text in _output_files(cleaned, paths, body):
+            write_atomically(output_path(out, relative), text)
+    elif output_format == "jsonl":
+        for document in cleaned:
+            click.echo(json.dumps({"document": document.id, "text": body(document)}, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(body(document) for document in cleaned), nl=bool(cleaned))
+    sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
+
+
+def _relative_name(document: Document, arguments: Iterable[str]) -> str:
+    """Where a document's file sits relative to the argument that reached it."""
+    source = document.path or document.id
+    for argument in arguments:
+        prefix = os.path.join(argument, "")
+        if source.startswith(prefix):
+            return source[len(prefix) :]
+        if source == argument:
+            return os.path.basename(argument)
+    return os.path.basename(source)
+
+
+def _output_files(cleaned: list[CleanDocument], arguments, body) -> Iterable[tuple[str, str]]:
+    """(relative path, content) of each output file: one text file per input text file;
+    records of a JSONL/CSV file go to one JSONL file of the same name (ending in .jsonl)."""
+    records: dict[str, list[str]] = {}
+    for document in cleaned:
+        relative = _relative_name(document.document, arguments)
+        if document.document.path and document.document.path != document.id:
+            name = relative[: -len(".gz")] if relative.endswith(".gz") else relative
+            name = os.path.splitext(name)[0] + ".jsonl"
+            line = json.dumps({"id": document.id, "text": body(document)}, ensure_ascii=False)
+            records.setdefault(name, []).append(line)
+        else:
+            yield relative, body(document) + "\n"
+    for name, lines in records.items():
+        yield name, "\n".join(lines) + "\n"
+
+
+@cli.command()
+@input_options
+@detection_options
+@click.option("--format", "output_format", type=click.Choice(list(reporter.FORMATS)), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(), help="Write the report to this file instead of stdout.")
+@click.option("--no-color", is_flag=True, help="No colour even on a terminal (NO_COLOR is honoured too).")
+@translate_errors
+def scan(paths, output_format, output, no_color, **options) -> None:
+    """Report clusters of duplicate articles and repeated paragraphs.
+
+    Exit 0 whatever is found, 1 if some input could not be read, 2 on a usage error.
+    """
+    settings = settings_from(options)
+    documents, skipped = load(paths, options)
+    report, cleaned = scan_documents(documents, settings, skipped=skipped)
+    texts = {document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned}
+    emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
+    sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
+
+
+@cli.command()
+@input_options
+@detection_options
+@click.option("--max-duplicate-rate", type=click.FloatRange(0.0, 1.0), help="Largest share of documents that may duplicate another.")
+@click.option("--max-duplicates", type=click.IntRange(0), help="Largest number of documents that may duplicate another.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl", "github", "junit"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(), help="Write the findings to this file instead of stdout.")
+@click.option("--no-color", is_flag=True, help="No colour even on a terminal (NO_COLOR is honoured too).")
+@translate_errors
+def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_color, **options) -> None:
+    """Fail (exit 1) when duplicate articles exceed the budget.
+
+    The rate is article level: documents that duplicate another document kept in their
+    cluster, over all documents. Repeated paragraphs are reported, not counted.
+    Exit 0 within budget, 1 over budget or an input could not be read, 2 on a usage error.
+    """
+    if max_duplicate_rate is None and max_duplicates is None:
+        raise UsageError("give a budget: --max-duplicate-rate R and/or --max-duplicates N")
+    settings = settings_from(options)
+    documents, skipped = load(paths, options)
+    report, _ = scan_documents(documents, settings, skipped=skipped)
+    duplicates = reporter.duplicate_articles(report)
+    rate = reporter.duplicate_rate(report)
+    exceeded = []
+    if max_duplicate_rate is not None and rate > max_duplicate_rate:
+        exceeded.append(f"duplicate rate {rate:.2%} is over the budget {max_duplicate_rate:.2%} ({duplicates} of {report.documents} documents)")
+    if max_duplicates is not None and duplicates > max_duplicates:
+        exceeded.append(f"{duplicates} duplicate documents is over the budget of {max_duplicates}")
+    emit(reporter.render_check(report, exceeded=exceeded, format=output_format, color=use_color(no_color), width=_width()), output)
+    sys.exit(EXIT_PROBLEM if exceeded or skipped else EXIT_OK)
+
+
+def _width() -> int:
+    """Terminal width on a terminal; a fixed 100 columns otherwise, so files are stable."""
+    if sys.stdout.isatty():
+        return max(60, os.get_terminal_size().columns)
+    return 100
+
+
+def main() -> None:
+    """Console entry point: one line, never a traceback, for interrupts and closed pipes."""
+    try:
+        cli.main(prog_name="dedupe")
+    except KeyboardInterrupt:
+        click.echo("dedupe: interrupted; outputs are written whole or not at all", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader of our output went away (`dedupe clean big/ | head`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)
