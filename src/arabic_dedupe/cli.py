@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 
@@ -261,15 +262,32 @@ def _width() -> int:
     return 100
 
 
-def main() -> None:
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our own signal handler so click does not turn it into "Aborted!"."""
+
+
+def _interrupt(signal_number, frame) -> None:
+    raise Interrupted()
+
+
+def main(arguments: list[str] | None = None) -> None:
     """Console entry point: one line, never a traceback, for interrupts and closed pipes."""
+    signal.signal(signal.SIGINT, _interrupt)
     try:
-        cli.main(prog_name="dedupe")
-    except KeyboardInterrupt:
+        cli.main(args=arguments, prog_name="dedupe", standalone_mode=False)
+    except Interrupted:
         click.echo("dedupe: interrupted; outputs are written whole or not at all", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.Exit as exit_request:
+        sys.exit(exit_request.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader of our output went away (`dedupe clean big/ | head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_OK)
+    sys.exit(EXIT_OK)
