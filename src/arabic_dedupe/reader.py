@@ -525,7 +525,10 @@ def _read_regular_file(path: str, info: os.stat_result, limit: int) -> bytes | S
     if isinstance(handle, str):
         return _skipped_special(shown, handle)
     with handle:
-        data = handle.read(limit + 1)
+        # Asking for the listed size (not the limit) avoids a limit-sized buffer per file.
+        data = handle.read(info.st_size + 1)
+        if len(data) > info.st_size:
+            data += handle.read(limit + 1 - len(data))
     if len(data) > limit:  # grew since it was listed
         return _skipped_too_large(shown, len(data), limit)
     return data
@@ -556,16 +559,20 @@ def _document_from_bytes(
 ) -> Document | Skipped:
     share = non_text_share(data)
     if share > BINARY_SHARE:
-        return Skipped(
-            shown,
-            f"{shown}: binary file ({share:.0%} non-text bytes); skipped. "
-            "Pass text files, or use --glob to select them.",
-        )
+        return _skipped_binary(shown, share)
     text, encoding, decode_warnings = decode_bytes(data, shown)
     if not text.strip():
         return Skipped(shown, f"{shown}: empty file; skipped.")
     return Document(
         id=shown, text=text, site=site, encoding=encoding, warnings=warnings + decode_warnings
+    )
+
+
+def _skipped_binary(shown: str, share: float) -> Skipped:
+    return Skipped(
+        shown,
+        f"{shown}: binary file ({share:.0%} non-text bytes); skipped. "
+        "Pass text files, or use --glob to select them.",
     )
 
 
@@ -681,7 +688,7 @@ def _read_csv(path: str, data: bytes, options: _Options) -> Iterator[Document | 
     shown = display_path(path)
     share = non_text_share(data)
     if share > BINARY_SHARE:
-        yield Skipped(shown, f"{shown}: binary file ({share:.0%} non-text bytes); skipped. Pass text files, or use --glob to select them.")
+        yield _skipped_binary(shown, share)
         return
     text, encoding, decode_warnings = decode_bytes(data, shown)
     pending = list(_name_warnings(path, shown) + decode_warnings)
