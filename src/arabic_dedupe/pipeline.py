@@ -164,35 +164,65 @@ def paragraph_clusters(
     return result
 
 
+class _Stopwatch:
+    """Accumulates seconds per stage name, for the report's stats."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - self.clock, 4)
+        self.clock = now
+
+
+def fingerprint_documents(forms: list[list[str]], settings: Settings) -> Fingerprints:
+    """Signatures of documents given by their paragraphs' matching forms, in batches."""
+    permutations = Permutations.create(settings.num_perm, settings.seed)
+    return concatenate(
+        [
+            fingerprint(forms[start : start + BATCH_DOCUMENTS], shingle_size=settings.shingle_size, permutations=permutations)
+            for start in range(0, max(len(forms), 1), BATCH_DOCUMENTS)
+        ]
+    )
+
+
 def scan_documents(
     documents: Iterable[Document],
     settings: Settings = Settings(),
     skipped: tuple[Skipped, ...] = (),
 ) -> tuple[Report, list[CleanDocument]]:
     """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[stage] = round(timings.get(stage, 0.0) + now - clock, 4)
-        clock = now
-
-    documents = list(documents)
-    cleaned = clean_documents(documents, settings.strip_boilerplate)
-    lap("boilerplate")
+    stopwatch = _Stopwatch()
+    cleaned = clean_documents(list(documents), settings.strip_boilerplate)
+    stopwatch.lap("boilerplate")
     forms = matching_forms(cleaned, settings.normalize)
-    lap("normalize")
-    permutations = Permutations.create(settings.num_perm, settings.seed)
-    fingerprints = concatenate(
-        [
-            fingerprint(forms[start : start + BATCH_DOCUMENTS], shingle_size=settings.shingle_size, permutations=permutations)
-            for start in range(0, max(len(forms), 1), BATCH_DOCUMENTS)
-        ]
-    )
-    lap("signatures")
+    stopwatch.lap("normalize")
+    fingerprints = fingerprint_documents(forms, settings)
+    stopwatch.lap("signatures")
+    report = detect(cleaned, forms, fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
+    return report, cleaned
 
+
+def detect(
+    cleaned: list[CleanDocument],
+    forms: list[list[str]],
+    fingerprints: Fingerprints,
+    settings: Settings,
+    *,
+    skipped: tuple[Skipped, ...] = (),
+    new: numpy.ndarray | None = None,
+    stopwatch: _Stopwatch | None = None,
+) -> Report:
+    """Candidates, verification and clustering over fingerprinted documents.
+
+    With `new` (a boolean per document), only clusters holding at least one new document
+    are reported: the others are documents already known to an index.
+    """
+    stopwatch = stopwatch or _Stopwatch()
+    lap = stopwatch.lap
+    documents = [document.document for document in cleaned]
     paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
     lap("paragraphs")
 
@@ -263,6 +293,13 @@ def scan_documents(
 
     paragraph_report = _paragraph_report(paragraph_groups, fingerprints, cleaned, document_of_row)
     lap("paragraphs")
+    if new is not None:
+        new_ids = {documents[index].id for index in numpy.flatnonzero(new)}
+        article_clusters = [cluster for cluster in article_clusters if new_ids.intersection(cluster.members)]
+        paragraph_report = [
+            cluster for cluster in paragraph_report if new_ids.intersection(copy.document for copy in cluster.members)
+        ]
+        count = len(new_ids)
 
     duplicates = sum(len(cluster.members) - 1 for cluster in article_clusters)
     stats = {
@@ -277,7 +314,7 @@ def scan_documents(
         "boilerplate_paragraphs_removed": sum(len(document.removed) for document in cleaned),
         "candidate_pairs": len(pairs),
         "verified_pairs": verified,
-        "seconds": timings,
+        "seconds": stopwatch.seconds,
     }
     parameters = {
         **settings.as_parameters(),
@@ -296,7 +333,7 @@ def scan_documents(
         stats=stats,
         skipped=tuple(skipped),
     )
-    return report, cleaned
+    return report
 
 
 def _paragraph_report(
