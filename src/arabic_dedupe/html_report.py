@@ -38,7 +38,7 @@ h2 { font-size: 1.2rem; margin: 0 0 8px; }
 .subtitle, .meta { color: var(--muted); margin: 0 0 12px; }
 .figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0 24px; padding: 0; }
 .figure { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
-  padding: 10px 18px; min-width: 150px; }
+  padding: 10px 18px; min-width: 120px; }
 .figure dt { color: var(--muted); font-size: 0.9rem; }
 .figure dd { margin: 0; font-size: 1.5rem; font-weight: bold; }
 .histograms { display: flex; flex-wrap: wrap; gap: 16px; margin-bottom: 24px; }
@@ -118,12 +118,13 @@ def _figures(report: Report) -> str:
         ("المقالات المكررة", str(duplicate_articles(report))),
         ("مجموعات المقالات", str(len(report.article_clusters))),
         ("نسبة التكرار", f"{duplicate_rate(report):.1%}"),
-        ("الفقرات المكررة", f"{len(report.paragraph_clusters)} ({copies} نسخة)"),
+        ("الفقرات المكررة", str(len(report.paragraph_clusters))),
+        ("نسخ الفقرات المكررة", str(copies)),
     ]
     if report.skipped:
         figures.append(("مدخلات متخطاة", str(len(report.skipped))))
     items = "".join(
-        f'<div class="figure"><dt>{label}</dt><dd><bdi dir="ltr">{_escape(value)}</bdi></dd></div>\n'
+        f'<div class="figure"><dt>{label}</dt><dd><bdi dir="ltr">{value}</bdi></dd></div>\n'
         for label, value in figures
     )
     return f'<section class="summary" aria-label="الملخص">\n<dl class="figures">\n{items}</dl>\n</section>\n'
@@ -176,10 +177,16 @@ def _histogram(title: str, values: Sequence[float]) -> str:
         x = gap + position * (bar_width + gap)
         height = round(chart_height * count / tallest)
         y = top + chart_height - height
-        bars.append(
-            f'<g><title>{_escape(label)}: {count}</title>'
-            f'<rect class="bar" x="{x}" y="{y}" width="{bar_width}" height="{height}"></rect>'
+        # Empty buckets get no count label: a row of zeros hides the bars that matter.
+        count_label = (
             f'<text x="{x + bar_width / 2:g}" y="{y - 4}" text-anchor="middle">{count}</text>'
+            if count
+            else ""
+        )
+        bars.append(
+            f"<g><title>{_escape(label)}: {count}</title>"
+            f'<rect class="bar" x="{x}" y="{y}" width="{bar_width}" height="{height}"></rect>'
+            f"{count_label}"
             f'<text x="{x + bar_width / 2:g}" y="{top + chart_height + 15}" '
             f'text-anchor="middle">{_escape(label)}</text></g>'
         )
