@@ -29,6 +29,12 @@ INVISIBLE_FORMAT = (
 
 TATWEEL = "\N{ARABIC TATWEEL}"
 
+# Ligatures that NFKC leaves whole because Unicode gives them no decomposition; a page that
+# writes the basmala as one glyph must still meet a page that spells it out.
+LIGATURES_WITHOUT_DECOMPOSITION = {
+    "\N{ARABIC LIGATURE BISMILLAH AR-RAHMAN AR-RAHEEM}": "بسم الله الرحمن الرحيم",
+}
+
 # Harakat, tanween, shadda, sukun, the small high/low marks of the Quranic orthography and
 # the dagger (superscript) alef. pyarabic's strip_tashkeel keeps the dagger alef, so ذٰلك
 # would not meet ذلك; we strip it here, before alef variants are mapped.
