@@ -564,7 +564,7 @@ def _document_from_bytes(
     if not text.strip():
         return Skipped(shown, f"{shown}: empty file; skipped.")
     return Document(
-        id=shown, text=text, site=site, encoding=encoding, warnings=warnings + decode_warnings
+        id=shown, text=text, site=site, path=shown, encoding=encoding, warnings=warnings + decode_warnings
     )
 
 
@@ -773,6 +773,7 @@ def _document_from_record(
         id=f"{shown}#{record_id}",
         text=text,
         site=_field_text(fields.get("source")) or default_site,
+        path=shown,
         encoding=encoding,
         first_line=line,
         title=_field_text(fields.get("title")),
