@@ -296,7 +296,7 @@ def test_any_scraped_text_comes_out_as_text(path, paragraph):
     document = parse(render(report, "html", texts={path: [paragraph], path + "2": [paragraph]}))
     assert_inert(document)
     assert [node.text() for node in document.find_all("bdi", "path")][:2] == [path, path + "2"]
-    assert document.find_all("blockquote")[0].text() == paragraph.replace("\r\n", "\n")
+    assert document.find_all("blockquote")[0].text() == paragraph
 
 
 # --- in a real browser -------------------------------------------------------------------
