@@ -82,7 +82,6 @@ HEADLINE_MAX_WORDS = 25
 # Furniture is short; longer paragraphs skip the lexicon and pattern checks (and their cost).
 FURNITURE_MAX_WORDS = 40
 MENU_RUN = 3
-FOOTER_RUN = 2
 # Subheadings are shorter than this, ledes repeated by a page longer.
 LEDE_MIN_WORDS = 5
 PROSE_MIN_WORDS = 8
@@ -109,9 +108,11 @@ NAVIGATION_LABELS = (
     "مباشر", "بث مباشر", "أين يمكنك متابعتنا", "أقسام مهمة", "الأقسام", "الرئيسية",
     "الصفحة الرئيسية", "أخبار", "آخر الأخبار", "أخر الأخبار", "الوسوم", "وسوم",
     "الكلمات المفتاحية", "كلمات مفتاحية", "اظهر المزيد", "عرض المزيد", "تحميل المزيد",
-    "المزيد", "زر الذهاب إلى الأعلى", "العودة إلى الأعلى", "إلى الأعلى", "القائمة", "بحث",
+    "المزيد", "زر الذهاب إلى الأعلى", "العودة إلى الأعلى", "إلى الأعلى",
     "إغلاق", "التالي", "السابق", "الخبر التالي", "الخبر السابق", "المقال التالي",
-    "المقال السابق", "فيديوهات", "فيديو",
+    "المقال السابق", "من نحن", "اتصل بنا", "سياسة الخصوصية",
+    "شروط الاستخدام", "أعلن معنا", "خريطة الموقع", "about us", "contact us", "privacy policy",
+    "terms of use", "sitemap",
     "stories", "home", "menu", "search", "close", "next", "previous", "next previous",
     "load more", "show more", "read more", "more", "tags", "back to top", "skip to content",
     "live", "videos", "sections", "advertisement",
@@ -137,8 +138,24 @@ PHOTO_AGENCIES = (
 )
 
 
+def _strip_symbols(text: str) -> str:
+    """Strip everything but letters and digits from both ends.
+
+    Matched from the front on the reversed text too: a pattern anchored at the end would
+    be tried at every position of a long paragraph.
+
+    >>> _strip_symbols('• "اقرا ايضا": ')
+    'اقرا ايضا'
+    """
+    leading = _LEADING_SYMBOLS.match(text)
+    if leading:
+        text = text[leading.end():]
+    trailing = _LEADING_SYMBOLS.match(text[::-1])
+    return text[: len(text) - trailing.end()] if trailing else text
+
+
 def _normalized_keys(entries: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(_EDGE_SYMBOLS.sub("", normalize(entry)) for entry in entries)
+    return frozenset(_strip_symbols(normalize(entry)) for entry in entries)
 
 
 def _alternatives(entries: tuple[str, ...]) -> str:
@@ -147,13 +164,16 @@ def _alternatives(entries: tuple[str, ...]) -> str:
     return "|".join(re.escape(entry) for entry in normalized)
 
 
-_EDGE_SYMBOLS = re.compile(r"^[\W_]+|[\W_]+$")
+_LEADING_SYMBOLS = re.compile(r"[\W_]+")
 _HAS_TEXT = re.compile(r"[^\W_]")
 _TRAILING_COUNT = re.compile(r"\s*\(?\d+\)?$")
 # Closing quotes and brackets may follow the punctuation that ends a sentence.
 _CLOSERS = " \"')]}>"
 _SENTENCE_END = frozenset(".!?:;")
 # Bullets of menus; "*", "-" and ">" only when a space follows (else "-5" or "*note").
+# Share buttons, contact e-mails and copyright lines end many columns that close with a
+# poem or a signature, so only menus and related blocks mark their neighbours as a menu.
+_MENU_EVIDENCE = frozenset((NAVIGATION, RELATED))
 _BULLET = re.compile(r"^(?:[•·▪▫●○◦■□►▶▸◄◀◆◇♦★☆✓✔→←]+|[*>-]+(?=\s))\s*")
 
 _RELATED_HEADER_KEYS = _normalized_keys(RELATED_HEADERS)
@@ -204,13 +224,13 @@ class _Entry:
 
 
 def _make_entry(text: str, line: int, norm: str) -> _Entry:
-    key = _EDGE_SYMBOLS.sub("", norm)
     words = norm.count(" ") + 1
+    key = _strip_symbols(norm) if words <= FURNITURE_MAX_WORDS else norm
     tail = norm.rstrip(_CLOSERS)
     ends_sentence = bool(tail) and tail[-1] in _SENTENCE_END
     is_label = not ends_sentence and words <= LABEL_MAX_WORDS and len(norm) <= LABEL_MAX_CHARACTERS
     bullet = _BULLET.match(norm)
-    menu_label = _EDGE_SYMBOLS.sub("", norm[bullet.end():]) if bullet and is_label else None
+    menu_label = _strip_symbols(norm[bullet.end():]) if bullet and is_label else None
     furniture, opens_related_block = (None, False)
     if words <= FURNITURE_MAX_WORDS:
         furniture, opens_related_block = _furniture(norm, key, words)
@@ -233,7 +253,8 @@ def _make_entry(text: str, line: int, norm: str) -> _Entry:
 def _furniture(norm: str, key: str, words: int) -> tuple[str | None, bool]:
     """Return the reason a paragraph is page furniture by itself (or None), and whether it
     is a header that opens a block of related headlines."""
-    if key in _RELATED_HEADER_KEYS or _TRAILING_COUNT.sub("", key) in _RELATED_HEADER_KEYS:
+    uncounted = _TRAILING_COUNT.sub("", key) if key[-1:].isdigit() else key  # "التعليقات (3)"
+    if uncounted in _RELATED_HEADER_KEYS:
         return RELATED, True
     if key in _NAVIGATION_KEYS or _NAVIGATION_PREFIX.match(norm):
         return NAVIGATION, False
@@ -344,12 +365,12 @@ def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pa
         elif paragraph.furniture is not None:
             reasons[position] = paragraph.furniture
 
-    # Menus: bullet items, and the plain copies of their labels a page prints beside them.
-    menu_labels = {paragraph.menu_label for paragraph in paragraphs if paragraph.menu_label}
+    # Menus: a bullet item whose label the page also prints as a plain line (a menu and
+    # its expanded form), and those plain copies. Bullets alone are lists or subheadings.
+    plain_labels = {paragraph.key for paragraph in paragraphs if paragraph.is_label and not paragraph.is_bullet}
+    menu_labels = {paragraph.menu_label for paragraph in paragraphs if paragraph.menu_label in plain_labels}
     for position, paragraph in enumerate(paragraphs):
-        if reasons[position] is None and (
-            paragraph.menu_label or (paragraph.is_label and paragraph.key in menu_labels)
-        ):
+        if reasons[position] is None and paragraph.is_label and (paragraph.menu_label or paragraph.key) in menu_labels:
             reasons[position] = NAVIGATION
 
     # A related-news header takes the headline-like lines after it, up to real text.
@@ -363,7 +384,7 @@ def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pa
             else:
                 in_related_block = False
 
-    _drop_label_runs(paragraphs, reasons)
+    _drop_menus(paragraphs, reasons)
 
     first_copy: dict[str, int] = {}
     for position, paragraph in enumerate(paragraphs):
@@ -388,28 +409,37 @@ def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pa
     return _Pass(kept=kept, removed=removed, replaced=replaced)
 
 
-def _drop_label_runs(paragraphs: list[_Entry], reasons: list[str | None]) -> None:
-    """Mark runs of label lines as navigation: a menu keeps only its last line when body
-    text follows (the title or a subheading); labels after the body are a footer."""
-    open_positions = [position for position, reason in enumerate(reasons) if reason is None]
+def _drop_menus(paragraphs: list[_Entry], reasons: list[str | None]) -> None:
+    """Mark the label lines that sit among page furniture as navigation.
+
+    The lines between two body paragraphs (or a document edge) form a stretch. When a
+    stretch holds furniture (a lexicon line, a menu item, a related header), its labels
+    are the rest of that menu: after the last body paragraph they all go (a footer);
+    before body text, three or more labels keep only the last one that is not a bullet
+    (the title or a subheading). Without furniture a run of labels stays: SaudiNewsNet
+    prints poems as runs of short unpunctuated lines, and they are article text.
+    """
+    body = [
+        position
+        for position, (paragraph, reason) in enumerate(zip(paragraphs, reasons))
+        if reason is None and not paragraph.is_label
+    ]
     start = 0
-    while start < len(open_positions):
-        if not paragraphs[open_positions[start]].is_label:
-            start += 1
+    for boundary in [*body, len(paragraphs)]:
+        stretch = range(start, boundary)
+        start = boundary + 1
+        if not any(reasons[position] in _MENU_EVIDENCE for position in stretch):
             continue
-        end = start
-        while end < len(open_positions) and paragraphs[open_positions[end]].is_label:
-            end += 1
-        run = open_positions[start:end]
-        if end < len(open_positions):
-            dropped = run[:-1] if len(run) >= MENU_RUN else []
-        elif len(run) >= MENU_RUN or (start > 0 and len(run) >= FOOTER_RUN):
-            dropped = run
+        labels = [position for position in stretch if reasons[position] is None]
+        if boundary == len(paragraphs) and body:
+            dropped = labels
+        elif len(labels) >= MENU_RUN:
+            keeper = next((position for position in reversed(labels) if not paragraphs[position].is_bullet), None)
+            dropped = [position for position in labels if position != keeper]
         else:
             dropped = []
         for position in dropped:
             reasons[position] = NAVIGATION
-        start = end
 
 
 def _is_lede_of(lede: _Entry, paragraph: _Entry) -> bool:
