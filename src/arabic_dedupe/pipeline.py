@@ -188,6 +188,38 @@ def fingerprint_documents(forms: list[list[str]], settings: Settings) -> Fingerp
     )
 
 
+def candidate_pairs(
+    fingerprints: Fingerprints,
+    paragraph_groups: list[tuple[list[int], float, bool]],
+    settings: Settings,
+) -> tuple[list[numpy.ndarray], set[tuple[int, int]]]:
+    """Exact-duplicate groups, and the document pairs worth verifying.
+
+    Exact copies (same matching text) are grouped first and only their first member takes
+    part further. Pairs come from LSH on document signatures and from sharing a repeated
+    paragraph: an abridged copy has low Jaccard similarity (LSH may miss it) but keeps
+    whole paragraphs of its source.
+    """
+    document_of_row = numpy.repeat(
+        numpy.arange(fingerprints.document_count), numpy.diff(fingerprints.paragraph_bounds)
+    )
+    has_text = numpy.flatnonzero(numpy.diff(fingerprints.shingle_bounds[fingerprints.paragraph_bounds]) > 0)
+    exact_groups = candidates.equal_key_groups(fingerprints.text_hashes[has_text], has_text)
+    head_of = {int(member): int(group[0]) for group in exact_groups for member in group[1:]}
+    head_rows = numpy.array([row for row in has_text.tolist() if row not in head_of], dtype=numpy.int64)
+    pairs = {
+        tuple(pair)
+        for pair in candidates.lsh_candidates(
+            fingerprints.document_signatures, head_rows, settings.bands, settings.rows_per_band
+        ).tolist()
+    }
+    for rows, _, _ in paragraph_groups:
+        owners = sorted({head_of.get(int(document_of_row[row]), int(document_of_row[row])) for row in rows})
+        if 1 < len(owners) <= MAX_DOCUMENTS_PER_SHARED_PARAGRAPH:
+            pairs.update((a, b) for position, a in enumerate(owners) for b in owners[position + 1 :])
+    return exact_groups, pairs
+
+
 def scan_documents(
     documents: Iterable[Document],
     settings: Settings = Settings(),
@@ -230,28 +262,10 @@ def detect(
         numpy.arange(len(documents)), numpy.diff(fingerprints.paragraph_bounds)
     )
     count = len(documents)
-    has_text = numpy.flatnonzero(numpy.diff(fingerprints.shingle_bounds[fingerprints.paragraph_bounds]) > 0)
-    edges: dict[tuple[int, int], float] = {}
-    exact_groups = candidates.equal_key_groups(fingerprints.text_hashes[has_text], has_text)
-    heads = set(has_text.tolist())
-    head_of: dict[int, int] = {}
-    for group in exact_groups:
-        head = int(group[0])
-        for member in group[1:]:
-            edges[(head, int(member))] = 1.0
-            heads.discard(int(member))
-            head_of[int(member)] = head
-    head_rows = numpy.array(sorted(heads), dtype=numpy.int64)
-    pairs = {
-        tuple(pair)
-        for pair in candidates.lsh_candidates(
-            fingerprints.document_signatures, head_rows, settings.bands, settings.rows_per_band
-        ).tolist()
+    exact_groups, pairs = candidate_pairs(fingerprints, paragraph_groups, settings)
+    edges: dict[tuple[int, int], float] = {
+        (int(group[0]), int(member)): 1.0 for group in exact_groups for member in group[1:]
     }
-    for rows, _, _ in paragraph_groups:
-        owners = sorted({head_of.get(int(document_of_row[row]), int(document_of_row[row])) for row in rows})
-        if 1 < len(owners) <= MAX_DOCUMENTS_PER_SHARED_PARAGRAPH:
-            pairs.update((a, b) for position, a in enumerate(owners) for b in owners[position + 1 :])
     lap("candidates")
 
     comparer = _DocumentComparer(fingerprints, forms, settings)
