@@ -18,6 +18,8 @@ Rules a user can rely on (each is tested):
 - Files whose bytes are more than BINARY_SHARE control bytes are skipped as binary; NUL
   bytes in a text file are dropped (silently at the end, where some windows-1256 corpora
   put one). Files over MAX_FILE_BYTES are skipped; JSONL is streamed record by record.
+- `.html` and `.htm` files are decoded like any text file, then become the article they
+  hold (html_input): one paragraph per line, without menus, comments or related links.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import BinaryIO
 
 import charset_normalizer
 
+from arabic_dedupe.html_input import article_document
 from arabic_dedupe.model import Document, Skipped
 
 # One document is held in memory whole; a bigger file is almost always a dump that
@@ -65,6 +68,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _DEFINITE_ARTICLE = "\N{ARABIC LETTER ALEF}\N{ARABIC LETTER LAM}"
 
 _RECORD_FORMATS = ((".jsonl.gz", "jsonl.gz"), (".jsonl", "jsonl"), (".csv", "csv"))
+# Web pages become the article they hold (html_input); the markup is decoded here first.
+_HTML_SUFFIXES = (".html", ".htm")
 _FILE_KINDS = (
     (stat.S_ISFIFO, "named pipe (FIFO)"),
     (stat.S_ISSOCK, "socket"),
@@ -486,7 +491,10 @@ def _read_file(path: str, info: os.stat_result, options: _Options) -> Iterator[D
         elif record_format == "csv":
             yield from _read_csv(path, data, options)
         else:
-            yield _document_from_bytes(data, shown, _site(path), _name_warnings(path, shown))
+            document = _document_from_bytes(data, shown, _site(path), _name_warnings(path, shown))
+            if isinstance(document, Document) and path.lower().endswith(_HTML_SUFFIXES):
+                document = article_document(document)
+            yield document
     except OSError as error:
         yield _skipped_for_error(path, error)
 
