@@ -8,9 +8,9 @@ How one document is cleaned
 1. Lines are split on "\\n". A line without a letter or digit is a separator (removed as
    `blank` when it holds anything at all, e.g. a lone no-break space or "***").
 2. Hard-wrapped text is re-joined: when every line of the document is at most 100
-   characters and the longest is at least 50, a line that fills at least 75% of that width
-   and does not end a sentence continues on the next line. Scraped pages keep a paragraph
-   on one line (100-400 characters), so their short title lines are never joined.
+   characters, the longest is at least 50, and at least two lines fill 75% of that width
+   without ending a sentence, each such line continues on the next line. Scraped pages
+   keep a paragraph on one line (100-400 characters), so their title lines are never joined.
 3. Each paragraph is then judged on its normalized form (normalize()):
    site-boilerplate  the normalized line is in the site's boilerplate set (see below);
    navigation/widget/related/credit  whole-line lexicon entries and a few patterns;
@@ -74,6 +74,7 @@ REASONS = (BLANK, NAVIGATION, WIDGET, RELATED, CREDIT, REPEATED, LEDE_PREFIX, SI
 WRAP_MIN_WIDTH = 50
 WRAP_MAX_WIDTH = 100
 WRAP_FILL = 0.75
+WRAP_MIN_BROKEN_LINES = 2
 # A label (menu item, title, subheading) ends without sentence punctuation and is short.
 LABEL_MAX_WORDS = 12
 LABEL_MAX_CHARACTERS = 90
@@ -306,6 +307,10 @@ def _join_hard_wrapped(
     if not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
         return [entry for entry in entries if entry is not None], {}
     fill = WRAP_FILL * width
+    # One full unpunctuated line is a caption or a title; a wrapped text has several.
+    broken = sum(1 for entry in entries if entry is not None and len(entry.text) >= fill and not entry.ends_sentence)
+    if broken < WRAP_MIN_BROKEN_LINES:
+        return [entry for entry in entries if entry is not None], {}
     paragraphs: list[_Entry] = []
     replaced: dict[_Entry, _Entry] = {}
     block: list[_Entry] = []
