@@ -35,6 +35,10 @@ LIGATURES_WITHOUT_DECOMPOSITION = {
     "\N{ARABIC LIGATURE BISMILLAH AR-RAHMAN AR-RAHEEM}": "بسم الله الرحمن الرحيم",
 }
 
+# NFKC writes a double prime (used as a quote mark by some outlets) as two primes, which
+# would become two quote marks; it is made one quote before NFKC can split it.
+QUOTES_SPLIT_BY_NFKC = {"\N{DOUBLE PRIME}": '"'}
+
 # Harakat, tanween, shadda, sukun, the small high/low marks of the Quranic orthography and
 # the dagger (superscript) alef. pyarabic's strip_tashkeel keeps the dagger alef, so ذٰلك
 # would not meet ذلك; we strip it here, before alef variants are mapped.
@@ -111,7 +115,6 @@ QUOTES = {
         "\N{RIGHT DOUBLE QUOTATION MARK}"
         "\N{DOUBLE LOW-9 QUOTATION MARK}"
         "\N{DOUBLE HIGH-REVERSED-9 QUOTATION MARK}"
-        "\N{DOUBLE PRIME}"
         "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}"
         "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
         "\N{LEFT SINGLE QUOTATION MARK}"

@@ -56,22 +56,28 @@ def compatibility_forms(text: str) -> str:
     """Apply NFKC: presentation forms, all lam-alef ligatures, NBSP and friends.
 
     pyarabic's normalize_ligature misses the final lam-alef forms; NFKC handles every
-    one, and also ﷲ and ﷺ, the no-break spaces and full-width digits. The basmala
-    ligature ﷽ has no decomposition in Unicode, so it is spelled out here first.
+    one, and also ﷲ and ﷺ, the no-break spaces and full-width digits. Two characters are
+    written out first: the basmala ligature ﷽, which Unicode gives no decomposition, and
+    the double prime used as a quote mark, which NFKC would split into two primes.
 
     >>> compatibility_forms("\\ufefb \\ufefc")
     'لا لا'
     >>> compatibility_forms("\\ufdfd")
     'بسم الله الرحمن الرحيم'
+    >>> compatibility_forms("\\u2033")
+    '"'
     """
-    return unicodedata.normalize("NFKC", _expand_ligatures(text))
+    return unicodedata.normalize("NFKC", _replace_before_nfkc(text))
 
 
-def _expand_ligatures(text: str) -> str:
-    # str.replace per ligature: the table is tiny and `in` scans at C speed.
-    for ligature, words in chars.LIGATURES_WITHOUT_DECOMPOSITION.items():
-        if ligature in text:
-            text = text.replace(ligature, words)
+_BEFORE_NFKC = {**chars.LIGATURES_WITHOUT_DECOMPOSITION, **chars.QUOTES_SPLIT_BY_NFKC}
+
+
+def _replace_before_nfkc(text: str) -> str:
+    # str.replace per character: the table is tiny and `in` scans at C speed.
+    for character, replacement in _BEFORE_NFKC.items():
+        if character in text:
+            text = text.replace(character, replacement)
     return text
 
 
@@ -286,7 +292,7 @@ def normalize(text: str) -> str:
     # NFKC of a text depends only on the full decomposition of its characters, so writing
     # NBSP as the space it decomposes to changes no result; it does spare the full NFKC
     # pass a third of news articles would otherwise take for their NBSPs alone.
-    text = _expand_ligatures(text.replace("\N{NO-BREAK SPACE}", " "))
+    text = _replace_before_nfkc(text.replace("\N{NO-BREAK SPACE}", " "))
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     mapped = _LOOKUP[_codes(text)]

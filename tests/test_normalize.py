@@ -1,0 +1,361 @@
+"""Tests for the matching form: fixture cases, negative cases, wire-story pairs, explain,
+pyarabic's traps, and the properties (idempotent, fused path equals the named steps)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyarabic import araby
+
+from arabic_dedupe import arabic_chars as chars
+from arabic_dedupe.normalize import (
+    NORMALIZER_VERSION,
+    STEPS,
+    normalize,
+    normalize_and_explain,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "unicode"
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[trn\\])")
+_NAMED_ESCAPES = {"t": "\t", "r": "\r", "n": "\n", "\\": "\\"}
+
+
+def _unescape(field: str) -> str:
+    """Decode the \\uXXXX, \\UXXXXXXXX, \\t, \\r, \\n escapes the fixture files use for
+    characters a reader could not see; every other character is written as itself."""
+
+    def replace(match: re.Match[str]) -> str:
+        escape = match.group(1)
+        return _NAMED_ESCAPES.get(escape) or chr(int(escape[1:], 16))
+
+    return _ESCAPE.sub(replace, field)
+
+
+def _rows(name: str) -> list[tuple[str, str, str, str]]:
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    header, *body = lines
+    assert header.split("\t") == ["id", header.split("\t")[1], header.split("\t")[2], "comment"]
+    rows = []
+    for line in body:
+        identifier, first, second, comment = line.split("\t")
+        rows.append((identifier, _unescape(first), _unescape(second), comment))
+    return rows
+
+
+def _params(name: str) -> list:
+    return [pytest.param(first, second, id=identifier) for identifier, first, second, _ in _rows(name)]
+
+
+def _apply_steps(text: str) -> str:
+    return functools.reduce(lambda current, step: step(current), STEPS, text)
+
+
+# --- fixture files ---------------------------------------------------------------------
+
+
+def test_fixture_ids_are_unique_and_every_row_has_a_comment():
+    for name in ("cases.tsv", "distinct.tsv", "pairs.tsv"):
+        rows = _rows(name)
+        identifiers = [identifier for identifier, *_ in rows]
+        assert len(identifiers) == len(set(identifiers)), name
+        assert all(comment.strip() for *_, comment in rows), name
+
+
+def test_unescape_decodes_the_escapes_only():
+    assert _unescape(r"ا\u200D\u0654") == "ا\N{ZERO WIDTH JOINER}\N{ARABIC HAMZA ABOVE}"
+    assert _unescape(r"a\r\nb\tc\U0001F600") == "a\r\nb\tc\N{GRINNING FACE}"
+    assert _unescape("قال") == "قال"
+
+
+@pytest.mark.parametrize(("text", "expected"), _params("cases.tsv"))
+def test_case_normalizes_to_expected_form(text, expected):
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), _params("cases.tsv"))
+def test_case_named_steps_agree_with_fused_path(text, expected):
+    assert _apply_steps(text) == expected
+    assert normalize_and_explain(text)[0] == expected
+    assert normalize(expected) == expected
+
+
+def test_cases_cover_every_invisible_format_character():
+    inputs = "".join(text for _, text, _, _ in _rows("cases.tsv"))
+    missing = [f"U+{ord(character):04X}" for character in chars.INVISIBLE_FORMAT if character not in inputs]
+    assert missing == []
+
+
+def test_cases_cover_every_lam_alef_ligature():
+    inputs = "".join(text for _, text, _, _ in _rows("cases.tsv"))
+    ligatures = [chr(code) for code in range(0xFEF5, 0xFEFD)]
+    assert [f"U+{ord(ligature):04X}" for ligature in ligatures if ligature not in inputs] == []
+
+
+@pytest.mark.parametrize(("first", "second"), _params("distinct.tsv"))
+def test_distinct_texts_keep_distinct_forms(first, second):
+    assert normalize(first) != normalize(second)
+
+
+@pytest.mark.parametrize(("first", "second"), _params("pairs.tsv"))
+def test_wire_story_variants_share_one_form(first, second):
+    assert first != second
+    assert normalize(first) == normalize(second)
+
+
+# --- exact forms of spellings the issue names ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spellings", "expected"),
+    [
+        pytest.param(("مسؤول", "مسئول"), "مسءول", id="masool"),
+        pytest.param(("شؤون", "شئون"), "شءون", id="shuun"),
+        pytest.param(("٢٠٢٤", "۲۰۲۴", "2024"), "2024", id="year"),
+        pytest.param(("ذٰلك", "ذلك", "ذَٰلِكَ"), "ذلك", id="dhalika"),
+        pytest.param(("أحمد", "ا\N{ARABIC HAMZA ABOVE}حمد", "ا\N{ZERO WIDTH JOINER}\N{ARABIC HAMZA ABOVE}حمد", "ﺃﺣﻤﺪ"), "احمد", id="ahmad"),
+        pytest.param(("فى", "في", "فی"), "في", id="fi"),
+        pytest.param(("الله", "ٱلله", "ﷲ", "ﺍﻟﻠﻪ"), "الله", id="allah"),
+    ],
+)
+def test_spellings_share_one_exact_form(spellings, expected):
+    assert [normalize(spelling) for spelling in spellings] == [expected] * len(spellings)
+
+
+def test_alef_maksura_at_word_end_stays_a_letter():
+    assert normalize("فى") == "في"
+    assert [word[-1] for word in normalize("فى على إلى مستشفى").split()] == ["ي"] * 4
+
+
+def test_each_lam_alef_ligature_in_a_word():
+    # Isolated and final forms of لآ لأ لإ لا, each between two letters of a word.
+    for code in range(0xFEF5, 0xFEFD):
+        assert normalize("\N{ARABIC LETTER TEH INITIAL FORM}" + chr(code) + "\N{ARABIC LETTER MEEM FINAL FORM}") == "تلام"
+
+
+def test_empty_and_blank_text():
+    assert normalize("") == ""
+    assert normalize(" \t\r\n\N{NO-BREAK SPACE}\N{ZERO WIDTH SPACE}\N{ARABIC TATWEEL}") == ""
+    assert normalize_and_explain("") == ("", ())
+
+
+def test_normalizer_version_is_recorded_as_text():
+    assert NORMALIZER_VERSION == "2"
+
+
+# --- normalize_and_explain ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_form", "expected_steps"),
+    [
+        pytest.param("السلام", "السلام", (), id="nothing_to_do"),
+        pytest.param("على", "علي", ("alef_maksura_to_yeh",), id="alef_maksura"),
+        pytest.param(
+            "فِى القِمَّةِ",
+            "في القمه",
+            ("strip_diacritics", "alef_maksura_to_yeh", "teh_marbuta_to_heh"),
+            id="vocalized_egyptian",
+        ),
+        pytest.param("ذٰلك", "ذلك", ("strip_diacritics",), id="dagger_alef_is_a_diacritic"),
+        pytest.param("بو\N{ZERO WIDTH NON-JOINER}تين", "بوتين", ("delete_invisible",), id="zwnj"),
+        pytest.param(
+            "\N{ARABIC LIGATURE LAM WITH ALEF WITH HAMZA ABOVE FINAL FORM}",
+            "لا",
+            ("compatibility_forms", "unify_hamza_seats"),
+            id="lam_alef_hamza_final",
+        ),
+        pytest.param("الســلام", "السلام", ("strip_tatweel",), id="tatweel"),
+        pytest.param("«مسؤول»", '"مسءول"', ("unify_hamza_seats", "unify_punctuation"), id="quotes_hamza"),
+        pytest.param("ٱلله", "الله", ("unify_alef_variants",), id="alef_wasla"),
+        pytest.param("کتاب", "كتاب", ("persian_letters",), id="keheh"),
+        pytest.param(
+            "  Reuters ٢٠٢٤ ",
+            "reuters 2024",
+            ("western_digits", "fold_case", "collapse_whitespace"),
+            id="credit_line",
+        ),
+        pytest.param(
+            "E\N{ARABIC TATWEEL}\N{COMBINING ACUTE ACCENT}",
+            "\N{LATIN SMALL LETTER E WITH ACUTE}",
+            ("strip_tatweel", "fold_case", "recompose"),
+            id="recompose_after_tatweel",
+        ),
+        pytest.param(
+            "\N{ARABIC LIGATURE BISMILLAH AR-RAHMAN AR-RAHEEM}",
+            "بسم الله الرحمن الرحيم",
+            ("compatibility_forms",),
+            id="basmala",
+        ),
+    ],
+)
+def test_explain_names_the_steps_that_fired(text, expected_form, expected_steps):
+    assert normalize_and_explain(text) == (expected_form, expected_steps)
+
+
+def test_explain_names_are_step_names_in_order():
+    step_names = [step.__name__ for step in STEPS]
+    _, fired = normalize_and_explain("\N{RIGHT-TO-LEFT MARK}«إنّ الرئيـس فى ٢٠٢٤»\N{NO-BREAK SPACE}")
+    assert list(fired) == [name for name in step_names if name in fired]
+    assert fired == (
+        "delete_invisible",
+        "compatibility_forms",
+        "strip_tatweel",
+        "strip_diacritics",
+        "unify_hamza_seats",
+        "alef_maksura_to_yeh",
+        "western_digits",
+        "unify_punctuation",
+        "collapse_whitespace",
+    )
+
+
+def test_every_step_is_a_documented_str_function():
+    for step in STEPS:
+        assert step.__doc__ and ">>> " in step.__doc__, step.__name__
+        assert step("") == "", step.__name__
+
+
+def test_step_order_puts_the_dependent_steps_in_place():
+    names = [step.__name__ for step in STEPS]
+    assert names.index("delete_invisible") < names.index("compatibility_forms")
+    assert names.index("strip_diacritics") < names.index("unify_hamza_seats")
+    assert names.index("strip_diacritics") < names.index("unify_alef_variants")
+    assert names.index("compatibility_forms") < names.index("fold_case") < names.index("recompose")
+
+
+# --- pyarabic's traps ---------------------------------------------------------------------
+
+
+def test_trap_normalize_alef_turns_alef_maksura_into_alef():
+    # pyarabic's normalize_alef would merge على (on) with علا (rose); we map ى to ي.
+    assert araby.normalize_alef("على") == "علا"
+    assert normalize("على") == "علي"
+    assert normalize("على") != normalize("علا")
+
+
+def test_trap_normalize_hamza_default_mode_depends_on_position():
+    # The default mode writes the same word آمن differently at the start of the text.
+    assert araby.normalize_hamza("آمن") == "ءامن"
+    assert araby.normalize_hamza("قال آمن") == "قال ءءمن"
+    # tasheel (which we use) does not, and neither do we.
+    assert araby.normalize_hamza("قال آمن", method="tasheel") == "قال امن"
+    assert normalize("آمن") == "امن"
+    assert normalize("قال آمن") == "قال امن"
+
+
+def test_trap_strip_tashkeel_keeps_dagger_alef():
+    assert "\N{ARABIC LETTER SUPERSCRIPT ALEF}" in araby.strip_tashkeel("ذَٰلِكَ")
+    assert "\N{ARABIC LETTER SUPERSCRIPT ALEF}" in chars.DIACRITICS
+    assert normalize("ذَٰلِكَ") == normalize("ذلك") == "ذلك"
+    # Stripped, not mapped to a full alef: هٰذا meets هذا, not هاذا.
+    assert normalize("هٰذا") == "هذا"
+
+
+def test_trap_normalize_ligature_misses_final_lam_alef_forms():
+    final_forms = [chr(code) for code in (0xFEF6, 0xFEF8, 0xFEFA, 0xFEFC)]
+    assert [araby.normalize_ligature(form) for form in final_forms] == final_forms
+    assert [normalize(form) for form in final_forms] == ["لا"] * 4
+
+
+# --- the fused path against the named steps -----------------------------------------------
+
+
+def _single_characters() -> list[str]:
+    # Blocks where the table does its work, plus the whole of Latin, Greek and Cyrillic.
+    ranges = [(0x0000, 0x0800), (0x0800, 0x0900), (0x1E00, 0x2200), (0x3000, 0x3100), (0xFB00, 0x10000)]
+    ranges += [(0x1D400, 0x1D800), (0x1E900, 0x1E960)]
+    return [chr(code) for start, end in ranges for code in range(start, end)]
+
+
+def test_fused_path_equals_named_steps_for_every_character_of_the_busy_blocks():
+    mismatches = [
+        f"U+{ord(character):04X}"
+        for character in _single_characters()
+        if normalize(character) != _apply_steps(character)
+    ]
+    assert mismatches == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("\N{ARABIC LETTER ALEF WITH HAMZA ABOVE ISOLATED FORM}\N{ARABIC DAMMA}\N{ARABIC HAMZA ABOVE}", id="presentation_hamza_then_marks"),
+        pytest.param("و\N{ARABIC SMALL HIGH LIGATURE SAD WITH LAM WITH ALEF MAKSURA}\N{ARABIC HAMZA ABOVE}", id="blocked_hamza_on_waw"),
+        pytest.param("\N{NO-BREAK SPACE}\N{COMBINING ACUTE ACCENT}e", id="nbsp_before_mark"),
+        pytest.param("J\N{COMBINING CARON}", id="lowered_capital_composes"),
+        pytest.param("\N{HANGUL CHOSEONG KIYEOK}\N{ARABIC TATWEEL}\N{HANGUL JUNGSEONG A}", id="hangul_jamo_around_tatweel"),
+        pytest.param("\ud800\udc00 \udfff", id="lone_surrogates"),
+        pytest.param("\N{ARABIC SHADDA}\N{ARABIC FATHA}ب\N{ARABIC SHADDA}\N{ARABIC FATHA}", id="marks_out_of_canonical_order"),
+        pytest.param("\N{ARABIC FATHATAN ISOLATED FORM} \N{ARABIC LIGATURE SHADDA WITH DAMMATAN ISOLATED FORM}", id="presentation_diacritics"),
+    ],
+)
+def test_fused_path_equals_named_steps_on_tricky_sequences(text):
+    assert normalize(text) == _apply_steps(text)
+    assert normalize(normalize(text)) == normalize(text)
+
+
+# --- properties ---------------------------------------------------------------------------
+
+# Any code point, surrogates included (st.text() leaves them out by default).
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)
+
+_ARABIC_RANGES = [(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0x200B, 0x206F)]
+ARABIC_TEXT = st.text(
+    st.one_of(
+        *[st.characters(min_codepoint=low, max_codepoint=high, exclude_categories=()) for low, high in _ARABIC_RANGES],
+        st.sampled_from(" \t\r\n\N{NO-BREAK SPACE}\N{NARROW NO-BREAK SPACE}\N{LINE SEPARATOR}\N{NEL}\N{IDEOGRAPHIC SPACE}"),
+        st.sampled_from("0123456789"),
+        # Latin letters and combining accents reach the composition corner cases.
+        st.characters(min_codepoint=0x0041, max_codepoint=0x007A),
+        st.characters(min_codepoint=0x0300, max_codepoint=0x036F),
+    ),
+    max_size=80,
+)
+
+PROPERTY_SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY_SETTINGS
+@given(ANY_TEXT)
+def test_normalize_is_idempotent_on_any_text(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@PROPERTY_SETTINGS
+@given(ARABIC_TEXT)
+def test_normalize_is_idempotent_on_arabic_text(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@PROPERTY_SETTINGS
+@given(ANY_TEXT)
+def test_fused_normalize_equals_named_steps_on_any_text(text):
+    assert normalize(text) == _apply_steps(text)
+
+
+@PROPERTY_SETTINGS
+@given(ARABIC_TEXT)
+def test_fused_normalize_equals_named_steps_on_arabic_text(text):
+    expected = _apply_steps(text)
+    assert normalize(text) == expected
+    assert normalize_and_explain(text)[0] == expected
+
+
+@PROPERTY_SETTINGS
+@given(ARABIC_TEXT)
+def test_normal_form_has_no_characters_the_steps_remove(text):
+    form = normalize(text)
+    removed = set(chars.INVISIBLE_FORMAT + chars.TATWEEL + chars.DIACRITICS)
+    removed |= set(chars.ALEF_MAKSURA) | set(chars.TEH_MARBUTA) | set(chars.DIGITS) | set(chars.PERSIAN_LETTERS)
+    assert not removed & set(form)
+    assert form == form.strip() and "  " not in form
+    assert not any(character.isspace() and character != " " for character in form)
+    assert unicodedata.is_normalized("NFC", form)
