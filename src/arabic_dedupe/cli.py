@@ -22,7 +22,7 @@ from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
 from arabic_dedupe.pipeline import clean_documents, scan_documents
 from arabic_dedupe.reader import read_documents
-from arabic_dedupe.writer import check_output_folder, output_path, write_atomically
+from arabic_dedupe.writer import check_output_file, check_output_folder, output_path, write_atomically
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1  # an input could not be read, or (check) the budget was exceeded
@@ -164,8 +164,8 @@ def clean(paths, out, show_matching_form, output_format, **options) -> None:
         return document.text
 
     if out is not None:
-        for relative, text in _output_files(cleaned, paths, body):
-            write_atomically(output_path(out, relative), text)
+        for target, text in _output_targets(out, cleaned, paths, body):
+            write_atomically(target, text)
     elif output_format == "jsonl":
         for document in cleaned:
             click.echo(json.dumps({"document": document.id, "text": body(document)}, ensure_ascii=False))
@@ -184,6 +184,23 @@ def _relative_name(document: Document, arguments: Iterable[str]) -> str:
         if source == argument:
             return os.path.basename(argument)
     return os.path.basename(source)
+
+
+def _output_targets(out: str, cleaned: list[CleanDocument], arguments, body) -> list[tuple[str, str]]:
+    """Every (file, content) to write under `out`, checked before anything is written: two
+    inputs with the same relative name (`a/x.txt`, `b/x.txt`) must not overwrite each other."""
+    targets: dict[str, str] = {}
+    result = []
+    for relative, text in _output_files(cleaned, arguments, body):
+        target = output_path(out, relative)
+        if target in targets:
+            raise UsageError(
+                f"two inputs have the relative name {relative} and would both be written to "
+                f"{target}; nothing was written. Clean them in separate runs with separate --out folders"
+            )
+        targets[target] = relative
+        result.append((target, text))
+    return result
 
 
 def _output_files(cleaned: list[CleanDocument], arguments, body) -> Iterable[tuple[str, str]]:
@@ -216,6 +233,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     Exit 0 whatever is found, 1 if some input could not be read, 2 on a usage error.
     """
     settings = settings_from(options)
+    check_output_file(output, paths, options["glob"])
     documents, skipped = load(paths, options)
     report, cleaned = scan_documents(documents, settings, skipped=skipped)
     texts = {document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned}
@@ -242,6 +260,7 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
     if max_duplicate_rate is None and max_duplicates is None:
         raise UsageError("give a budget: --max-duplicate-rate R and/or --max-duplicates N")
     settings = settings_from(options)
+    check_output_file(output, paths, options["glob"])
     documents, skipped = load(paths, options)
     report, _ = scan_documents(documents, settings, skipped=skipped)
     duplicates = reporter.duplicate_articles(report)

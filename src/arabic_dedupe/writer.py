@@ -6,25 +6,42 @@ over its target only when complete, so an interrupted run leaves no half-written
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import tempfile
 from collections.abc import Iterable
 
-from arabic_dedupe.errors import UsageError
+from arabic_dedupe.errors import DedupeError, UsageError
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write `text` (UTF-8) to `path` through a temporary file in the same folder."""
+    """Write `text` (UTF-8) to `path` through a temporary file in the same folder.
+
+    A folder in the way is a usage error; a folder that cannot be created or written is
+    reported in one line (a full disk or a read-only mount is not a bug to trace back).
+    """
+    if os.path.isdir(path):
+        raise UsageError(f"{path} is a folder; give the name of a file to write")
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".dedupe-", suffix=".tmp", dir=folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".dedupe-", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise DedupeError(
+            f"cannot write {path}: {error.strerror or error}; choose a path in a writable folder"
+        ) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise DedupeError(
+                f"cannot write {path}: {error.strerror or error}; nothing was written there. "
+                "Free some space or choose another path"
+            ) from None
         raise
 
 
@@ -38,6 +55,8 @@ def check_output_folder(output: str, inputs: Iterable[str]) -> str:
     Returns the output folder's real path.
     """
     real_output = os.path.realpath(output)
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise UsageError(f"--out {output} is a file, not a folder; give a folder to write the cleaned files into")
     for argument in inputs:
         if argument == "-":
             raise UsageError("--out cannot be used with standard input (-); redirect stdout instead")
@@ -47,6 +66,30 @@ def check_output_folder(output: str, inputs: Iterable[str]) -> str:
                 f"--out {output} overlaps the input {argument}; choose an output folder outside every input"
             )
     return real_output
+
+
+def check_output_file(output: str | None, inputs: Iterable[str], glob: str) -> None:
+    """Refuse a report file that is an input, or that a later run over an input folder would
+    read as an input (it sits inside the folder and matches the glob).
+
+    `-` and None (standard output) are always fine.
+    """
+    if output is None or output == "-":
+        return
+    if os.path.isdir(output):
+        raise UsageError(f"-o {output} is a folder; give the name of a file to write")
+    real_output = os.path.realpath(output)
+    for argument in inputs:
+        if argument == "-":
+            continue
+        real_input = os.path.realpath(argument)
+        if real_output == real_input:
+            raise UsageError(f"-o {output} is the input {argument}; refusing to overwrite an input")
+        if os.path.isdir(real_input) and _inside(real_output, real_input) and fnmatch.fnmatch(os.path.basename(output), glob):
+            raise UsageError(
+                f"-o {output} lies inside the input folder {argument} and matches --glob {glob}, "
+                "so it could overwrite an input or be read as one; write the report elsewhere"
+            )
 
 
 def output_path(output_folder: str, relative: str) -> str:
