@@ -28,12 +28,19 @@ SCRIPTS = Path(__file__).resolve().parent
 
 @dataclass
 class LabelledSet:
-    """Documents with what is known about them; `negatives=None` means fully labelled."""
+    """Documents with what is known about them.
+
+    `negatives=None` and no `negative_rule` means fully labelled: every pair that is not
+    positive is negative.
+    """
 
     name: str
     documents: list[Document]
     positives: set[tuple[str, str]]
     negatives: set[tuple[str, str]] | None = None
+    # For large partly labelled sets: says whether a pair is a known negative, so the
+    # negatives need not be listed (only predicted pairs are asked).
+    negative_rule: Callable[[tuple[str, str]], bool] | None = None
     shared_paragraphs: list[list[str]] = field(default_factory=list)
     group_of: dict[str, str] = field(default_factory=dict)
     boilerplate_lines: dict[str, list[int]] = field(default_factory=dict)
@@ -162,7 +169,10 @@ def score(labelled: LabelledSet, settings: Settings = Settings(), with_lsh: bool
     report, cleaned = scan_documents(labelled.documents, settings)
     seconds = time.perf_counter() - started
     predicted = evaluation.predicted_pairs(report.article_clusters)
-    pairs = evaluation.pair_scores(predicted, labelled.positives, labelled.negatives)
+    negatives = labelled.negatives
+    if labelled.negative_rule is not None:
+        negatives = {pair for pair in predicted if labelled.negative_rule(pair)}
+    pairs = evaluation.pair_scores(predicted, labelled.positives, negatives)
     shared_all = shared_two = None
     if labelled.shared_paragraphs:
         shared_all = evaluation.shared_paragraph_recall(
