@@ -654,7 +654,7 @@ def statistics(labels: dict) -> dict[str, int]:
     add("shared paragraphs", len(labels["shared_paragraphs"]))
     add("boilerplate lines", sum(len(v) for v in labels["boilerplate_lines"].values()))
     add("body lines", sum(len(v) for v in labels["body_lines"].values()))
-    return counts
+    return dict(sorted(counts.items()))
 
 
 README = """# Labelled evaluation corpus (generated)
@@ -704,7 +704,7 @@ def write_corpus(output: Path, prefix: str, seed: int = SEED) -> dict:
     counts = statistics(labels)
     table = "".join(f"- {name}: {value}\n" for name, value in counts.items())
     (output / "README.md").write_text(README + table, encoding="utf-8")
-    return counts
+    return dict(sorted(counts.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
