@@ -1,0 +1,276 @@
+"""The Store contract, one suite run over every backend (memory, SQLite, Redis).
+
+Backend-specific behaviour (files that are not indexes, unreachable servers, persistence
+across connections) follows the contract suite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from arabic_dedupe.errors import StoreError
+from arabic_dedupe.stores import Store, StoredDocument, open_store
+
+BACKENDS = ["memory", "sqlite", "redis"]
+
+
+@pytest.fixture(params=BACKENDS)
+def make_store(request, tmp_path) -> Callable[[], Store]:
+    """A factory of fresh, empty stores of one backend (closed after the test)."""
+    opened: list[Store] = []
+    counter = iter(range(1_000_000))
+
+    def make() -> Store:
+        if request.param == "memory":
+            store = open_store("memory:")
+        elif request.param == "sqlite":
+            store = open_store(str(tmp_path / f"index-{next(counter)}.db"))
+        else:
+            url = f"{request.getfixturevalue('redis_server')}/0"
+            _flush(url)
+            store = open_store(url)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+def _flush(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def store(make_store) -> Store:
+    return make_store()
+
+
+def record(identifier: str, keys=(1, 2), paragraphs=(("فقرة أولى", 1),), site="site", fingerprint=b"\x00\x01") -> StoredDocument:
+    return StoredDocument(
+        id=identifier, site=site, paragraphs=tuple(paragraphs), text_hash=len(identifier), fingerprint=fingerprint, keys=tuple(keys)
+    )
+
+
+def test_a_new_store_is_empty_and_consistent(store):
+    assert store.parameters() is None
+    assert store.counts() == {"documents": 0, "paragraphs": 0, "buckets": 0, "bucket_entries": 0}
+    assert list(store.documents()) == []
+    assert store.members([1, 2, 3], limit=10) == set()
+    assert store.get(["missing"]) == []
+    assert store.check() == []
+
+
+def test_the_first_claim_of_parameters_wins(store):
+    assert store.claim({"shingle_size": 5, "seed": 1}) == {"shingle_size": 5, "seed": 1}
+    assert store.claim({"shingle_size": 4, "seed": 1}) == {"shingle_size": 5, "seed": 1}
+    assert store.parameters() == {"shingle_size": 5, "seed": 1}
+
+
+def test_added_records_come_back_unchanged(store):
+    first = record("news/a.txt", keys=(0, 7, 1 << 63, (1 << 64) - 1), paragraphs=(("العنوان", 3), ("نص الخبر", 5)))
+    second = record("records.jsonl#id 2", keys=(7,), fingerprint=bytes(range(256)))
+    store.add([first, second])
+    assert store.get(["records.jsonl#id 2", "news/a.txt", "absent"]) == [second, first]
+    assert list(store.documents()) == [first, second]
+    assert store.check() == []
+
+
+def test_members_are_ids_filed_under_any_key(store):
+    store.add([record("a", keys=(1, 2)), record("b", keys=(2, 3)), record("c", keys=(4,))])
+    assert store.members([2], limit=10) == {"a", "b"}
+    assert store.members([1, 3], limit=10) == {"a", "b"}
+    assert store.members([5], limit=10) == set()
+
+
+def test_members_keeps_the_earliest_added_of_a_big_bucket(store):
+    store.add([record("z-first", keys=(9,))])
+    store.add([record("m-second", keys=(9,)), record("a-third", keys=(9,))])
+    assert store.members([9], limit=2) == {"z-first", "m-second"}
+
+
+def test_adding_an_id_again_replaces_its_record_and_buckets(store):
+    store.add([record("a", keys=(1, 2), paragraphs=(("قديم", 1),))])
+    replacement = record("a", keys=(3,), paragraphs=(("جديد", 1), ("ثان", 2)))
+    store.add([replacement])
+    assert store.get(["a"]) == [replacement]
+    assert store.members([1, 2], limit=10) == set()
+    assert store.members([3], limit=10) == {"a"}
+    assert store.counts() == {"documents": 1, "paragraphs": 2, "buckets": 1, "bucket_entries": 1}
+    assert store.check() == []
+
+
+def test_remove_deletes_records_and_bucket_entries(store):
+    store.add([record("a", keys=(1, 2)), record("b", keys=(2,))])
+    assert store.remove(["a", "unknown", "a"]) == ["a"]
+    assert store.get(["a"]) == []
+    assert store.members([1, 2], limit=10) == {"b"}
+    assert store.counts() == {"documents": 1, "paragraphs": 1, "buckets": 1, "bucket_entries": 1}
+    assert store.remove(["unknown"]) == []
+    assert store.check() == []
+
+
+def test_counts_add_up_documents_paragraphs_and_buckets(store):
+    store.add([record("a", keys=(1, 2, 2)), record("b", keys=(2, 3), paragraphs=(("x", 1), ("y", 2), ("z", 3)))])
+    assert store.counts() == {"documents": 2, "paragraphs": 4, "buckets": 3, "bucket_entries": 4}
+
+
+def test_an_empty_batch_changes_nothing(store):
+    store.add([])
+    assert store.counts()["documents"] == 0
+    assert store.remove([]) == []
+
+
+identifiers = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+records = st.builds(
+    StoredDocument,
+    id=identifiers,
+    site=st.text(st.characters(blacklist_categories=("Cs",)), max_size=10),
+    paragraphs=st.lists(
+        st.tuples(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), st.integers(1, 10_000)), max_size=4
+    ).map(tuple),
+    text_hash=st.integers(0, (1 << 64) - 1),
+    fingerprint=st.binary(max_size=64),
+    keys=st.lists(st.integers(0, (1 << 64) - 1), max_size=6, unique=True).map(tuple),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(records, max_size=5, unique_by=lambda document: document.id))
+def test_a_store_round_trips_what_it_stores(make_store, batch):
+    store = make_store()
+    store.add(batch)
+    expected = [dataclasses.replace(document, keys=tuple(sorted(document.keys))) for document in batch]
+    assert store.get([document.id for document in batch]) == expected
+    assert list(store.documents()) == sorted(expected, key=lambda document: document.id)
+    for document in batch:
+        assert {document.id} <= store.members(document.keys, limit=len(batch)) or not document.keys
+    assert store.check() == []
+    store.close()
+
+
+# --- SQLite ------------------------------------------------------------------------------
+
+
+def test_sqlite_keeps_everything_across_connections(tmp_path):
+    path = str(tmp_path / "index.db")
+    store = open_store(path)
+    store.claim({"seed": 1})
+    store.add([record("a", keys=(5,))])
+    store.close()
+    reopened = open_store(path, create=False)
+    assert reopened.parameters() == {"seed": 1}
+    assert reopened.members([5], limit=1) == {"a"}
+    assert reopened.check() == []
+    reopened.close()
+
+
+def test_sqlite_missing_index_is_an_error_when_not_creating(tmp_path):
+    path = tmp_path / "absent.db"
+    with pytest.raises(StoreError, match=r"no index at .*absent\.db; create one with `dedupe index add"):
+        open_store(str(path), create=False)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [pytest.param(b"not a database at all, just text\n" * 100, id="text-file"), pytest.param(bytes(range(256)) * 8, id="binary-file")],
+)
+def test_sqlite_refuses_a_file_that_is_not_a_database(tmp_path, content):
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="is not a dedupe index"):
+        open_store(str(path))
+    assert path.read_bytes() == content
+
+
+def test_sqlite_refuses_another_programs_database(tmp_path):
+    path = tmp_path / "other.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE people (name TEXT)")
+    connection.commit()
+    connection.close()
+    with pytest.raises(StoreError, match="is a SQLite database but not a dedupe index"):
+        open_store(str(path))
+
+
+def test_sqlite_refuses_a_folder_and_a_missing_folder(tmp_path):
+    with pytest.raises(StoreError, match="is a folder; give a file path"):
+        open_store(str(tmp_path))
+    with pytest.raises(StoreError, match="folder .* does not exist"):
+        open_store(str(tmp_path / "no" / "such" / "index.db"))
+
+
+def test_sqlite_check_finds_bucket_entries_of_missing_documents(tmp_path):
+    path = str(tmp_path / "index.db")
+    store = open_store(path)
+    store.add([record("a", keys=(5,))])
+    store.close()
+    connection = sqlite3.connect(path)
+    connection.execute("INSERT INTO buckets VALUES (77, 999)")
+    connection.commit()
+    connection.close()
+    store = open_store(path)
+    assert store.check() == [
+        "bucket 000000000000004d lists document number 999, which is not stored",
+        "documents are filed under 1 bucket entries, but buckets hold 2",
+    ]
+    store.close()
+
+
+def test_sqlite_stores_no_pickles(tmp_path):
+    path = str(tmp_path / "index.db")
+    store = open_store(path)
+    store.add([record("a", keys=(5,))])
+    store.close()
+    connection = sqlite3.connect(path)
+    columns = {row[1]: row[2] for row in connection.execute("PRAGMA table_info(documents)")}
+    connection.close()
+    assert columns == {
+        "number": "INTEGER",
+        "id": "TEXT",
+        "site": "TEXT",
+        "paragraphs": "TEXT",
+        "paragraph_count": "INTEGER",
+        "text_hash": "INTEGER",
+        "fingerprint": "BLOB",
+        "keys": "BLOB",
+    }
+
+
+# --- Redis -------------------------------------------------------------------------------
+
+
+def test_redis_unreachable_server_is_a_store_error(redis_server):
+    with pytest.raises(StoreError, match=r"cannot reach Redis at redis://127\.0\.0\.1:1/0: .*is redis-server running\?"):
+        open_store("redis://127.0.0.1:1/0")
+
+
+def test_redis_keys_all_carry_the_prefix(redis_url):
+    import redis
+
+    store = open_store(redis_url)
+    store.claim({"seed": 1})
+    store.add([record("a", keys=(255,))])
+    client = redis.Redis.from_url(redis_url)
+    assert sorted(client.keys()) == [
+        b"dedupe:bucket:00000000000000ff",
+        b"dedupe:counts",
+        b"dedupe:document:a",
+        b"dedupe:documents",
+        b"dedupe:format",
+        b"dedupe:parameters",
+        b"dedupe:sequence",
+    ]
+    client.close()
+    store.close()
