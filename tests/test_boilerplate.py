@@ -51,7 +51,9 @@ def removed_texts(document: Document) -> list[str]:
 @pytest.mark.parametrize("path", SEEDS, ids=[path.stem for path in SEEDS])
 def test_seed_matches_golden_file(path):
     document = Document(id=path.name, text=path.read_text(encoding="utf-8"), site="seeds")
-    expected = (FIXTURES / "seeds" / "expected" / f"{path.stem}.clean.txt").read_text(encoding="utf-8")
+    expected = (FIXTURES / "seeds" / "expected" / f"{path.stem}.clean.txt").read_text(
+        encoding="utf-8"
+    )
     assert clean_document(document).text + "\n" == expected
 
 
@@ -60,7 +62,9 @@ def test_seed_000_keeps_each_distinct_line_once():
     distinct = list(dict.fromkeys(line for line in document.text.split("\n") if line.strip()))
     cleaned = clean_document(document)
     assert [paragraph.text for paragraph in cleaned.paragraphs] == distinct
-    assert [(removal.line, removal.reason, removal.duplicate_of) for removal in cleaned.removed] == [
+    assert [
+        (removal.line, removal.reason, removal.duplicate_of) for removal in cleaned.removed
+    ] == [
         (10, "repeated", 2),
         (11, "repeated", 3),
         (12, "repeated", 4),
@@ -103,7 +107,11 @@ def test_seed_001_drops_menus_comments_and_keeps_title_once():
 def test_seed_002_drops_comments_are_closed_only():
     document = seed("002")
     cleaned = clean_document(document)
-    arabic = [line for line in document.text.split("\n") if line.strip() and line != "Comments are closed."]
+    arabic = [
+        line
+        for line in document.text.split("\n")
+        if line.strip() and line != "Comments are closed."
+    ]
     assert [paragraph.text for paragraph in cleaned.paragraphs] == arabic
     assert [(removal.text, removal.line, removal.reason) for removal in cleaned.removed] == [
         ("Comments are closed.", 18, "widget")
@@ -215,7 +223,9 @@ def test_long_single_line_paragraphs_are_never_joined():
 
 
 def test_clean_document_adds_first_line_to_line_numbers():
-    document = Document(id="records.jsonl#3", text="مباشر\nقال الوزير إن الاجتماع كان مثمرا.", first_line=41)
+    document = Document(
+        id="records.jsonl#3", text="مباشر\nقال الوزير إن الاجتماع كان مثمرا.", first_line=41
+    )
     cleaned = clean_document(document)
     assert [(paragraph.index, paragraph.line) for paragraph in cleaned.paragraphs] == [(0, 42)]
     assert [(removal.line, removal.reason) for removal in cleaned.removed] == [(41, "navigation")]
@@ -230,9 +240,9 @@ def test_lede_prefix_points_at_the_index_the_longer_paragraph_gets():
     )
     cleaned = clean_document(Document(id="x", text=text))
     assert [paragraph.line for paragraph in cleaned.paragraphs] == [1, 3]
-    assert [(removal.line, removal.reason, removal.duplicate_of) for removal in cleaned.removed] == [
-        (2, "lede-prefix", 1)
-    ]
+    assert [
+        (removal.line, removal.reason, removal.duplicate_of) for removal in cleaned.removed
+    ] == [(2, "lede-prefix", 1)]
 
 
 # --- site-wide lines ---------------------------------------------------------------------
@@ -257,7 +267,10 @@ def test_count_site_lines_counts_distinct_documents_per_site():
         Document(id="b/1", text="// انتهى //", site="okaz"),
     ]
     counts = count_site_lines(documents)
-    assert counts == {"was": Counter({"// انتهي //": 2, "خبر": 1}), "okaz": Counter({"// انتهي //": 1})}
+    assert counts == {
+        "was": Counter({"// انتهي //": 2, "خبر": 1}),
+        "okaz": Counter({"// انتهي //": 1}),
+    }
 
 
 def test_count_site_lines_leaves_out_prose():
@@ -275,7 +288,9 @@ def test_site_threshold(documents, threshold):
 
 
 def test_site_boilerplate_strips_footers_not_shared_news():
-    documents = site_documents("paper", 200, {FOOTER: 150, "// انتهى //": 5, "عنوان مشترك": 4, SHARED: 60})
+    documents = site_documents(
+        "paper", 200, {FOOTER: 150, "// انتهى //": 5, "عنوان مشترك": 4, SHARED: 60}
+    )
     counts = count_site_lines(documents)
     lines = site_boilerplate(counts, {"paper": 200})
     assert lines == {"paper": frozenset({normalize(FOOTER), normalize("// انتهى //")})}
@@ -291,10 +306,14 @@ def test_site_without_document_count_uses_the_floor():
 
 
 def test_clean_document_removes_site_lines():
-    document = Document(id="paper/1.txt", text=f"قال الوزير إن الاجتماع كان مثمرا.\n{FOOTER}", site="paper")
+    document = Document(
+        id="paper/1.txt", text=f"قال الوزير إن الاجتماع كان مثمرا.\n{FOOTER}", site="paper"
+    )
     cleaned = clean_document(document, frozenset({normalize(FOOTER)}))
     assert cleaned.text == "قال الوزير إن الاجتماع كان مثمرا."
-    assert [(removal.text, removal.reason) for removal in cleaned.removed] == [(FOOTER, "site-boilerplate")]
+    assert [(removal.text, removal.reason) for removal in cleaned.removed] == [
+        (FOOTER, "site-boilerplate")
+    ]
 
 
 def test_merge_site_line_counts_does_not_change_its_inputs():
@@ -336,7 +355,13 @@ LINES = st.sampled_from(
 TEXTS = st.one_of(
     st.text(),
     st.lists(LINES, max_size=25).map("\n".join),
-    st.lists(st.one_of(LINES, st.text(alphabet="اب \n.،«»•-/\N{NO-BREAK SPACE}\N{ARABIC TATWEEL}x", max_size=12)), max_size=25).map("".join),
+    st.lists(
+        st.one_of(
+            LINES,
+            st.text(alphabet="اب \n.،«»•-/\N{NO-BREAK SPACE}\N{ARABIC TATWEEL}x", max_size=12),
+        ),
+        max_size=25,
+    ).map("".join),
 )
 
 
@@ -354,7 +379,9 @@ def test_cleaning_is_idempotent_and_never_raises(text):
 def test_clean_document_result_is_well_formed(text, first_line):
     cleaned = clean_document(Document(id="x", text=text, first_line=first_line))
     last_line = first_line + text.count("\n")
-    assert [paragraph.index for paragraph in cleaned.paragraphs] == list(range(len(cleaned.paragraphs)))
+    assert [paragraph.index for paragraph in cleaned.paragraphs] == list(
+        range(len(cleaned.paragraphs))
+    )
     lines = [paragraph.line for paragraph in cleaned.paragraphs]
     assert lines == sorted(set(lines)) and all(first_line <= line <= last_line for line in lines)
     for paragraph in cleaned.paragraphs:
@@ -368,10 +395,22 @@ def test_clean_document_result_is_well_formed(text, first_line):
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["a", "b"]), st.lists(LINES, max_size=6).map("\n".join)), max_size=12), st.randoms())
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b"]), st.lists(LINES, max_size=6).map("\n".join)),
+        max_size=12,
+    ),
+    st.randoms(),
+)
 def test_site_counts_merge_like_one_count(pairs, randomness: random.Random):
-    documents = [Document(id=str(number), text=text, site=site) for number, (site, text) in enumerate(pairs)]
+    documents = [
+        Document(id=str(number), text=text, site=site) for number, (site, text) in enumerate(pairs)
+    ]
     cut = randomness.randint(0, len(documents))
-    merged = merge_site_line_counts(count_site_lines(documents[:cut]), count_site_lines(documents[cut:]))
+    merged = merge_site_line_counts(
+        count_site_lines(documents[:cut]), count_site_lines(documents[cut:])
+    )
     whole = count_site_lines(documents)
-    assert {site: +counts for site, counts in merged.items()} == {site: +counts for site, counts in whole.items()}
+    assert {site: +counts for site, counts in merged.items()} == {
+        site: +counts for site, counts in whole.items()
+    }

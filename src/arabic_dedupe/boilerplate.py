@@ -93,6 +93,7 @@ SITE_MIN_SHARE = 0.005
 # Lexicon, in original spelling; matched on normalize() of the whole line with symbols at
 # both ends stripped (so "اقرأ أيضاً:" and "Comments are closed." match their entries).
 
+# fmt: off
 RELATED_HEADERS = (
     "اقرأ أيضا", "اقرأ أيضاً", "إقرأ أيضا", "اقرأ كذلك", "اقرأ المزيد", "إقرأ المزيد",
     "أخبار متعلقة", "أخبار ذات صلة", "أخبار ذات علاقة", "مقالات ذات صلة", "مقالات متعلقة",
@@ -138,6 +139,25 @@ PHOTO_AGENCIES = (
     "tass", "shutterstock", "dpa",
 )
 
+# Phrases that make a line furniture when they open it (followed by ":" or "-" for links,
+# tags and credits) or, for counters, follow a number.
+RELATED_LINK_OPENERS = ("اقرأ أيضا", "اقرأ كذلك", "اقرأ المزيد", "شاهد أيضا", "read also",
+                        "see also", "read more")
+TAG_LIST_OPENERS = ("الوسوم", "وسوم", "الكلمات المفتاحية", "كلمات مفتاحية", "التصنيفات",
+                    "tags", "tagged", "posted in", "categories")
+COUNTED_THINGS = ("خبر", "أخبار", "تعليق", "تعليقات", "مشاهدة", "مشاهدات", "مشاركة",
+                  "comment", "comments", "view", "views", "share", "shares")
+WIDGET_OPENERS = ("تابعونا", "تابعنا", "تابعوا", "follow us", "share on", "شارك على",
+                  "شارك عبر", "copyright")
+COPYRIGHT_PHRASES = ("جميع الحقوق محفوظة", "كل الحقوق محفوظة", "حقوق النشر محفوظة",
+                     "all rights reserved", "©")
+CONTACT_LABELS = ("twitter", "تويتر", "email", "البريد الإلكتروني")
+CREDIT_OPENERS = ("تصوير", "عدسة", "الصورة", "صورة", "الصور", "photo", "photos", "image",
+                  "credit", "picture")
+ARCHIVE_CAPTIONS = ("صورة أرشيفية", "أرشيفية", "صورة من الأرشيف", "أرشيف", "file photo")
+SOURCE_OPENERS = ("المصدر", "source")
+# fmt: on
+
 
 def _strip_symbols(text: str) -> str:
     """Strip everything but letters and digits from both ends.
@@ -150,7 +170,7 @@ def _strip_symbols(text: str) -> str:
     """
     leading = _LEADING_SYMBOLS.match(text)
     if leading:
-        text = text[leading.end():]
+        text = text[leading.end() :]
     trailing = _LEADING_SYMBOLS.match(text[::-1])
     return text[: len(text) - trailing.end()] if trailing else text
 
@@ -170,32 +190,33 @@ _HAS_TEXT = re.compile(r"[^\W_]")
 _TRAILING_COUNT = re.compile(r"\s*\(?\d+\)?$")
 # Closing quotes and brackets may follow the punctuation that ends a sentence.
 _CLOSERS = " \"')]}>"
+# On normalized text: Arabic ؟ ؛ and the ellipsis are already ? ; and "...".
 _SENTENCE_END = frozenset(".!?:;")
-# Bullets of menus; "*", "-" and ">" only when a space follows (else "-5" or "*note").
 # Share buttons, contact e-mails and copyright lines end many columns that close with a
 # poem or a signature, so only menus and related blocks mark their neighbours as a menu.
 _MENU_EVIDENCE = frozenset((NAVIGATION, RELATED))
+# Bullets of menus; "*", "-" and ">" only when a space follows (else "-5" or "*note").
 _BULLET = re.compile(r"^(?:[•·▪▫●○◦■□►▶▸◄◀◆◇♦★☆✓✔→←]+|[*>-]+(?=\s))\s*")
 
 _RELATED_HEADER_KEYS = _normalized_keys(RELATED_HEADERS)
 _NAVIGATION_KEYS = _normalized_keys(NAVIGATION_LABELS)
 _WIDGET_KEYS = _normalized_keys(WIDGET_LINES)
-_RELATED_LINK = re.compile(r"^(?:اقرا ايضا|اقرا كذلك|اقرا المزيد|شاهد ايضا|read also|see also|read more)\s*[:\-]")
-_NAVIGATION_PREFIX = re.compile(r"^(?:الوسوم|وسوم|الكلمات المفتاحيه|كلمات مفتاحيه|التصنيفات|tags|tagged|posted in|categories)\s*:")
-# Counters and share/follow/copyright furniture; "35 خبر", "12 تعليق", "© 2021 RT".
-_COUNTER = re.compile(r"^\d+\s*(?:خبر|اخبار|تعليق|تعليقات|مشاهده|مشاهدات|مشاركه|comments?|views?|shares?)$")
+_RELATED_LINK = re.compile(rf"^(?:{_alternatives(RELATED_LINK_OPENERS)})\s*[:\-]")
+_NAVIGATION_PREFIX = re.compile(rf"^(?:{_alternatives(TAG_LIST_OPENERS)})\s*:")
+_COUNTER = re.compile(rf"^\d+\s*(?:{_alternatives(COUNTED_THINGS)})$")
 _WIDGET_PATTERN = re.compile(
-    r"©|(?:جميع|كل) الحقوق محفوظه|حقوق النشر محفوظه|all rights reserved|^copyright\b"
-    r"|^(?:تابعونا|تابعنا|تابعوا|follow us|share on|شارك علي|شارك عبر)\b"
+    rf"{_alternatives(COPYRIGHT_PHRASES)}|^(?:{_alternatives(WIDGET_OPENERS)})\b"
 )
-_CONTACT_ONLY = re.compile(r"(?:(?:twitter|تويتر|email|البريد الالكتروني)\s*:?\s*)?(?:\S+@\S+\.\w+|https?://\S+|www\.\S+)")
+_CONTACT_ONLY = re.compile(
+    rf"(?:(?:{_alternatives(CONTACT_LABELS)})\s*:?\s*)?(?:\S+@\S+\.\w+|https?://\S+|www\.\S+)"
+)
 _AGENCY = _alternatives(PHOTO_AGENCIES)
 _CREDIT_PATTERN = re.compile(
     rf"\s/\s*[^/]{{2,60}}?\s*/\s*(?:{_AGENCY})$"  # "... / Mikhail Metzel / Reuters"
     rf"|(?:^|\s)/\s*(?:{_AGENCY})$"  # "... / AFP"
-    r"|^\(?(?:تصوير|تصوير وتحرير|عدسه|الصوره|صوره|الصور|photo|photos|image|credit|picture)\s*[:/\-]"
-    r"|\((?:صوره ارشيفيه|ارشيفيه|صوره من الارشيف|ارشيف|file photo)\)$|^صوره ارشيفيه$"
-    r"|^(?:المصدر|source)\s*:"
+    rf"|^\(?(?:{_alternatives(CREDIT_OPENERS)})\s*[:/\-]"  # "(تصوير: ...)"
+    rf"|\((?:{_alternatives(ARCHIVE_CAPTIONS)})\)$|^(?:{_alternatives(ARCHIVE_CAPTIONS)})$"
+    rf"|^(?:{_alternatives(SOURCE_OPENERS)})\s*:"  # "المصدر: تاس"
 )
 # Separates lines when a document is normalized in one call; a document holding it falls
 # back to one call per line.
@@ -231,7 +252,7 @@ def _make_entry(text: str, line: int, norm: str) -> _Entry:
     ends_sentence = bool(tail) and tail[-1] in _SENTENCE_END
     is_label = not ends_sentence and words <= LABEL_MAX_WORDS and len(norm) <= LABEL_MAX_CHARACTERS
     bullet = _BULLET.match(norm)
-    menu_label = _strip_symbols(norm[bullet.end():]) if bullet and is_label else None
+    menu_label = _strip_symbols(norm[bullet.end() :]) if bullet and is_label else None
     furniture, opens_related_block = (None, False)
     if words <= FURNITURE_MAX_WORDS:
         furniture, opens_related_block = _furniture(norm, key, words)
@@ -285,7 +306,7 @@ def _split_lines(text: str, first_line: int) -> tuple[list[_Entry | None], list[
     lines = text.split("\n")
     entries: list[_Entry | None] = []
     blanks: list[Removal] = []
-    for offset, (line, norm) in enumerate(zip(lines, _normalize_lines(text, lines))):
+    for offset, (line, norm) in enumerate(zip(lines, _normalize_lines(text, lines), strict=True)):
         if _HAS_TEXT.search(norm):
             entries.append(_make_entry(line.strip(), first_line + offset, norm))
         else:
@@ -308,7 +329,11 @@ def _join_hard_wrapped(
         return [entry for entry in entries if entry is not None], {}
     fill = WRAP_FILL * width
     # One full unpunctuated line is a caption or a title; a wrapped text has several.
-    broken = sum(1 for entry in entries if entry is not None and len(entry.text) >= fill and not entry.ends_sentence)
+    broken = sum(
+        1
+        for entry in entries
+        if entry is not None and len(entry.text) >= fill and not entry.ends_sentence
+    )
     if broken < WRAP_MIN_BROKEN_LINES:
         return [entry for entry in entries if entry is not None], {}
     paragraphs: list[_Entry] = []
@@ -372,10 +397,18 @@ def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pa
 
     # Menus: a bullet item whose label the page also prints as a plain line (a menu and
     # its expanded form), and those plain copies. Bullets alone are lists or subheadings.
-    plain_labels = {paragraph.key for paragraph in paragraphs if paragraph.is_label and not paragraph.is_bullet}
-    menu_labels = {paragraph.menu_label for paragraph in paragraphs if paragraph.menu_label in plain_labels}
+    plain_labels = {
+        paragraph.key for paragraph in paragraphs if paragraph.is_label and not paragraph.is_bullet
+    }
+    menu_labels = {
+        paragraph.menu_label for paragraph in paragraphs if paragraph.menu_label in plain_labels
+    }
     for position, paragraph in enumerate(paragraphs):
-        if reasons[position] is None and paragraph.is_label and (paragraph.menu_label or paragraph.key) in menu_labels:
+        if (
+            reasons[position] is None
+            and paragraph.is_label
+            and (paragraph.menu_label or paragraph.key) in menu_labels
+        ):
             reasons[position] = NAVIGATION
 
     # A related-news header takes the headline-like lines after it, up to real text.
@@ -400,15 +433,17 @@ def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pa
                 targets[position] = original
 
     kept_positions = [position for position in range(len(paragraphs)) if reasons[position] is None]
-    for position, following in zip(kept_positions, kept_positions[1:]):
+    for position, following in zip(kept_positions, kept_positions[1:], strict=False):
         if _is_lede_of(paragraphs[position], paragraphs[following]):
             reasons[position] = LEDE_PREFIX
             targets[position] = following
 
-    kept = [paragraph for paragraph, reason in zip(paragraphs, reasons) if reason is None]
+    kept = [
+        paragraph for paragraph, reason in zip(paragraphs, reasons, strict=True) if reason is None
+    ]
     removed = [
         (paragraph, reason, None if target is None else paragraphs[target])
-        for paragraph, reason, target in zip(paragraphs, reasons, targets)
+        for paragraph, reason, target in zip(paragraphs, reasons, targets, strict=True)
         if reason is not None
     ]
     return _Pass(kept=kept, removed=removed, replaced=replaced)
@@ -426,7 +461,7 @@ def _drop_menus(paragraphs: list[_Entry], reasons: list[str | None]) -> None:
     """
     body = [
         position
-        for position, (paragraph, reason) in enumerate(zip(paragraphs, reasons))
+        for position, (paragraph, reason) in enumerate(zip(paragraphs, reasons, strict=True))
         if reason is None and not paragraph.is_label
     ]
     start = 0
@@ -439,7 +474,10 @@ def _drop_menus(paragraphs: list[_Entry], reasons: list[str | None]) -> None:
         if boundary == len(paragraphs) and body:
             dropped = labels
         elif len(labels) >= MENU_RUN:
-            keeper = next((position for position in reversed(labels) if not paragraphs[position].is_bullet), None)
+            keeper = next(
+                (position for position in reversed(labels) if not paragraphs[position].is_bullet),
+                None,
+            )
             dropped = [position for position in labels if position != keeper]
         else:
             dropped = []
@@ -490,7 +528,8 @@ def clean_document(document: Document, site_lines: frozenset[str] = frozenset())
         )
     removals.sort(key=lambda removal: removal.line)
     paragraphs = tuple(
-        Paragraph(index=position, text=entry.text, line=entry.line) for position, entry in enumerate(kept)
+        Paragraph(index=position, text=entry.text, line=entry.line)
+        for position, entry in enumerate(kept)
     )
     return CleanDocument(document=document, paragraphs=paragraphs, removed=tuple(removals))
 
@@ -529,10 +568,13 @@ def count_site_lines(documents: Iterable[Document]) -> dict[str, Counter]:
     return counts
 
 
-def merge_site_line_counts(first: dict[str, Counter], second: dict[str, Counter]) -> dict[str, Counter]:
+def merge_site_line_counts(
+    first: dict[str, Counter], second: dict[str, Counter]
+) -> dict[str, Counter]:
     """Add two results of count_site_lines (from two partitions of a corpus) into a new one.
 
-    >>> merge_site_line_counts({"a": Counter({"x": 2})}, {"a": Counter({"x": 1}), "b": Counter({"y": 1})})
+    >>> merge_site_line_counts({"a": Counter({"x": 2})},
+    ...                        {"a": Counter({"x": 1}), "b": Counter({"y": 1})})
     {'a': Counter({'x': 3}), 'b': Counter({'y': 1})}
     """
     merged = {site: Counter(counts) for site, counts in first.items()}
@@ -570,7 +612,9 @@ def site_boilerplate(
     for site, lines in counts.items():
         threshold = site_threshold(documents_per_site.get(site, 0), min_documents, min_share)
         boilerplate[site] = frozenset(
-            line for line, documents in lines.items() if documents >= threshold and not _looks_like_prose(line)
+            line
+            for line, documents in lines.items()
+            if documents >= threshold and not _looks_like_prose(line)
         )
     return boilerplate
 
