@@ -6,15 +6,26 @@ previous stage's output, timed, so the report can say where the time went.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+import functools
+import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy
 from rapidfuzz import fuzz
 
 from arabic_dedupe import candidates, verify
-from arabic_dedupe.boilerplate import clean_document, count_site_lines, site_boilerplate, split_paragraphs
+from arabic_dedupe.boilerplate import (
+    clean_document,
+    count_site_lines,
+    merge_site_line_counts,
+    site_boilerplate,
+    split_paragraphs,
+)
 from arabic_dedupe.cluster import star_clusters
 from arabic_dedupe.config import Settings
 from arabic_dedupe.model import (
@@ -45,12 +56,115 @@ BATCH_DOCUMENTS = 500
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
     """Boilerplate stage over a corpus: count lines per site, then clean each document."""
+    site_lines = corpus_boilerplate([documents], strip_boilerplate, map)
+    return clean_batch(documents, site_lines, strip_boilerplate)
+
+
+def corpus_boilerplate(
+    batches: Sequence[list[Document]], strip_boilerplate: bool, run: Callable = map
+) -> dict[str, frozenset[str]]:
+    """Lines that repeat across a site's documents: counted per batch, merged, thresholded.
+
+    The counting is a map-reduce (`run` maps it over batches, in worker processes or
+    Spark), so no process needs the whole corpus in memory at once.
+    """
+    if not strip_boilerplate:
+        return {}
+    counts: dict[str, Counter] = {}
+    per_site: Counter = Counter()
+    for batch_counts in run(count_site_lines, batches):
+        counts = merge_site_line_counts(counts, batch_counts)
+    for batch in batches:
+        per_site.update(document.site for document in batch)
+    return site_boilerplate(counts, dict(per_site))
+
+
+def clean_batch(
+    documents: list[Document], site_lines: dict[str, frozenset[str]], strip_boilerplate: bool
+) -> list[CleanDocument]:
     if not strip_boilerplate:
         return [_unstripped(document) for document in documents]
-    counts = count_site_lines(documents)
-    per_site = Counter(document.site for document in documents)
-    site_lines = site_boilerplate(counts, dict(per_site))
     return [clean_document(document, site_lines.get(document.site, frozenset())) for document in documents]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Documents after the per-document stages: cleaned, matching forms, fingerprints."""
+
+    cleaned: list[CleanDocument]
+    forms: list[list[str]]
+    fingerprints: Fingerprints
+    seconds: dict[str, float]
+
+
+def prepare_batch(
+    documents: list[Document], site_lines: dict[str, frozenset[str]], settings: Settings
+) -> Prepared:
+    """The per-document stages for one batch: clean, normalize, fingerprint (pure)."""
+    stopwatch = _Stopwatch()
+    cleaned = clean_batch(documents, site_lines, settings.strip_boilerplate)
+    stopwatch.lap("boilerplate")
+    forms = matching_forms(cleaned, settings.normalize)
+    stopwatch.lap("normalize")
+    permutations = Permutations.create(settings.num_perm, settings.seed)
+    prints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
+    stopwatch.lap("signatures")
+    # The original text is not needed after cleaning; dropping it halves what travels
+    # back from a worker and what the scan keeps in memory.
+    light = [CleanDocument(replace(item.document, text=""), item.paragraphs, item.removed) for item in cleaned]
+    return Prepared(light, forms, prints, stopwatch.seconds)
+
+
+def _prepare_job(job: tuple[list[Document], dict[str, frozenset[str]], Settings]) -> Prepared:
+    return prepare_batch(*job)
+
+
+def _batches(documents: list[Document]) -> list[list[Document]]:
+    return [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
+
+
+def _runner(jobs: int, batch_count: int) -> tuple[Callable, Callable[[], None]]:
+    """A map function over batches: worker processes when there is work for several."""
+    if jobs <= 1 or batch_count <= 1:
+        return map, lambda: None
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    return functools.partial(executor.map, chunksize=1), lambda: executor.shutdown(cancel_futures=True)
+
+
+def prepare(
+    documents: list[Document],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Prepared:
+    """Clean, normalize and fingerprint every document, in batches over `jobs` processes."""
+    batches = _batches(documents)
+    run, close = _runner(jobs, len(batches))
+    try:
+        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run)
+        jobs_list = [
+            (batch, {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines}, settings)
+            for batch in batches
+        ]
+        results = []
+        for result in run(_prepare_job, jobs_list):
+            results.append(result)
+            if progress is not None:
+                progress(len(result.cleaned))
+    finally:
+        close()
+    if not results:
+        results = [prepare_batch([], {}, settings)]
+    seconds: Counter = Counter()
+    for result in results:
+        seconds.update(result.seconds)
+    return Prepared(
+        cleaned=[document for result in results for document in result.cleaned],
+        forms=[form for result in results for form in result.forms],
+        fingerprints=concatenate([result.fingerprints for result in results]),
+        seconds={stage: round(value, 4) for stage, value in seconds.items()},
+    )
 
 
 def _unstripped(document: Document) -> CleanDocument:
@@ -224,17 +338,23 @@ def scan_documents(
     documents: Iterable[Document],
     settings: Settings = Settings(),
     skipped: tuple[Skipped, ...] = (),
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Report, list[CleanDocument]]:
-    """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents."""
+    """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents.
+
+    `jobs` worker processes run the per-document stages; `progress` is called with the
+    number of documents finished after each batch. The cleaned documents keep their
+    paragraphs but not the original text.
+    """
     stopwatch = _Stopwatch()
-    cleaned = clean_documents(list(documents), settings.strip_boilerplate)
-    stopwatch.lap("boilerplate")
-    forms = matching_forms(cleaned, settings.normalize)
-    stopwatch.lap("normalize")
-    fingerprints = fingerprint_documents(forms, settings)
-    stopwatch.lap("signatures")
-    report = detect(cleaned, forms, fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
-    return report, cleaned
+    prepared = prepare(list(documents), settings, jobs=jobs, progress=progress)
+    stopwatch.lap("prepare")
+    # Per-stage seconds of the per-document stages, summed over the worker processes.
+    stopwatch.seconds.update(prepared.seconds)
+    report = detect(prepared.cleaned, prepared.forms, prepared.fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
+    return report, prepared.cleaned
 
 
 def detect(
