@@ -17,6 +17,15 @@ import click
 
 from arabic_dedupe import __version__, report as reporter
 from arabic_dedupe.config import Settings
+from arabic_dedupe.explain import (
+    ALIGNMENT_THRESHOLD,
+    KEEP_POLICIES,
+    drop_duplicates as plan_drops,
+    explain_pair,
+    manifest_line,
+    render_json,
+    render_text,
+)
 from arabic_dedupe.errors import DedupeError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
@@ -28,6 +37,7 @@ EXIT_OK = 0
 EXIT_PROBLEM = 1  # an input could not be read, or (check) the budget was exceeded
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+MANIFEST_NAME = "dedupe-manifest.jsonl"
 
 
 class CommandError(click.ClickException):
@@ -81,6 +91,7 @@ def detection_options(command: Callable) -> Callable:
         click.option("--no-boilerplate", is_flag=True, help="Keep navigation, widgets and repeated lines."),
         click.option("--no-paragraphs", is_flag=True, help="Skip paragraph-level clusters."),
         click.option("--no-verify", is_flag=True, help="Trust LSH estimates without exact verification."),
+        click.option("--jobs", "-j", type=click.IntRange(1), default=None, help="Worker processes (default: all cores)."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -128,6 +139,13 @@ def load(paths: Iterable[str], options: dict) -> tuple[list[Document], tuple[Ski
     return documents, tuple(skipped)
 
 
+def run_scan(documents: list[Document], settings: Settings, skipped: tuple[Skipped, ...], options: dict):
+    """The scan, over all cores unless --jobs says otherwise, with progress on a terminal."""
+    jobs = options.get("jobs") or os.cpu_count() or 1
+    with reporter.progress_bar(len(documents), enabled=sys.stderr.isatty()) as advance:
+        return scan_documents(documents, settings, skipped=skipped, jobs=jobs, progress=advance)
+
+
 def emit(text: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
@@ -146,17 +164,35 @@ def cli() -> None:
 @click.option("--out", "out", type=click.Path(), help="Write each cleaned file under this folder (same relative path).")
 @click.option("--normalize", "show_matching_form", is_flag=True, help="Print the matching form instead of the original spelling.")
 @click.option("--format", "output_format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@click.option("--drop-duplicates", is_flag=True, help="Keep one article of each duplicate cluster; list the others in a manifest.")
+@click.option("--keep", type=click.Choice(KEEP_POLICIES), help="Article a cluster keeps: first (input order, the default), longest (cleaned text), newest (ISO 8601 date; undated counts oldest).")
+@click.option("--manifest", type=click.Path(), help=f"JSONL of dropped documents [default: OUTDIR/{MANIFEST_NAME}].")
 @translate_errors
-def clean(paths, out, show_matching_form, output_format, **options) -> None:
+def clean(paths, out, show_matching_form, output_format, drop_duplicates, keep, manifest, **options) -> None:
     """Print articles without menus, widgets, related links or repeated paragraphs.
 
     One paragraph per line; several documents are separated by an empty line.
+    With --drop-duplicates, only one article of each cluster `dedupe scan` reports is
+    written; every other member gets a manifest line (the document it duplicates, the
+    similarity, the rule). Ties of --keep go to the earliest in input order; plain text
+    files have no date (a file's modification time says when it was copied, not when the
+    article appeared), HTML pages take theirs from the page.
     Exit 0 on success, 1 if some input could not be read, 2 on a usage error.
     """
+    if (keep is not None or manifest is not None) and not drop_duplicates:
+        raise UsageError("--keep and --manifest apply only with --drop-duplicates")
+    if drop_duplicates and out is None and manifest is None:
+        raise UsageError("--drop-duplicates needs --out OUTDIR (the manifest is written there) or --manifest FILE")
     if out is not None:
         check_output_folder(out, paths)
+    if drop_duplicates:
+        manifest = manifest or os.path.join(out, MANIFEST_NAME)
+        check_output_file(manifest, paths, options["glob"])
     documents, skipped = load(paths, options)
-    cleaned = clean_documents(documents, strip_boilerplate=True)
+    if drop_duplicates:
+        cleaned, manifest_text = _without_duplicates(documents, skipped, keep or KEEP_POLICIES[0])
+    else:
+        cleaned = clean_documents(documents, strip_boilerplate=True)
 
     def body(document: CleanDocument) -> str:
         if show_matching_form:
@@ -164,14 +200,30 @@ def clean(paths, out, show_matching_form, output_format, **options) -> None:
         return document.text
 
     if out is not None:
-        for target, text in _output_targets(out, cleaned, paths, body):
+        targets = _output_targets(out, cleaned, paths, body)
+        if drop_duplicates and os.path.abspath(manifest) in {os.path.abspath(target) for target, _ in targets}:
+            raise UsageError(f"an input would be written to {manifest}, the manifest; nothing was written. Use --manifest FILE")
+        for target, text in targets:
             write_atomically(target, text)
     elif output_format == "jsonl":
         for document in cleaned:
             click.echo(json.dumps({"document": document.id, "text": body(document)}, ensure_ascii=False))
     else:
         click.echo("\n\n".join(body(document) for document in cleaned), nl=bool(cleaned))
+    if drop_duplicates:
+        write_atomically(manifest, manifest_text)
+        dropped = len(documents) - len(cleaned)
+        click.echo(f"dedupe: kept {len(cleaned)} of {len(documents)} documents; {dropped} dropped as duplicates, listed in {manifest}", err=True)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
+
+
+def _without_duplicates(documents: list[Document], skipped, keep: str) -> tuple[list[CleanDocument], str]:
+    """The cleaned documents a deduplicated corpus keeps, and the manifest of the others."""
+    report, cleaned = scan_documents(documents, Settings(), skipped=skipped)
+    dropped = plan_drops(report, cleaned, keep)
+    gone = {item.document for item in dropped}
+    kept = [document for document in cleaned if document.id not in gone]
+    return kept, "".join(manifest_line(item, keep) + "\n" for item in dropped)
 
 
 def _relative_name(document: Document, arguments: Iterable[str]) -> str:
@@ -272,6 +324,49 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
         exceeded.append(f"{duplicates} duplicate documents is over the budget of {max_duplicates}")
     emit(reporter.render_check(report, exceeded=exceeded, format=output_format, color=use_color(no_color), width=_width()), output)
     sys.exit(EXIT_PROBLEM if exceeded or skipped else EXIT_OK)
+
+
+@cli.command()
+@click.argument("first", type=click.Path())
+@click.argument("second", type=click.Path())
+@detection_options
+@click.option("--paragraph-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=ALIGNMENT_THRESHOLD, show_default=True, help="Lowest score at which a paragraph of A is aligned with one of B.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@translate_errors
+def explain(first, second, paragraph_threshold, text_field, output_format, **options) -> None:
+    """Show why two documents are, or are not, duplicates.
+
+    Cleans both, prints the scores the scanner decides on (Jaccard, containment, lede,
+    numbers, rapidfuzz ratios), the verdict and the rule that gave it, which paragraph
+    of A matches which of B, and the boilerplate removed from each. Takes the detection
+    options of `scan`. A file must hold one document (a JSONL/CSV file of one record).
+    Exit 0 whatever the verdict, 1 if a file cannot be read, 2 on a usage error.
+    """
+    settings = settings_from(options)
+    pair = [_read_one(path, text_field) for path in (first, second)]
+    if any(document is None for document in pair):
+        sys.exit(EXIT_PROBLEM)
+    explanation = explain_pair(pair[0], pair[1], settings, threshold=paragraph_threshold)
+    click.echo(render_json(explanation) if output_format == "json" else render_text(explanation), nl=False)
+    sys.exit(EXIT_OK)
+
+
+def _read_one(path: str, text_field: str) -> Document | None:
+    """The one document of a file for `explain`; None (told on stderr) if it cannot be read."""
+    if path != "-" and os.path.isdir(path):
+        raise UsageError(f"{path} is a folder; explain compares two files, one document each")
+    found = list(read_documents([path], stdin=click.get_binary_stream("stdin"), text_field=text_field))
+    documents = [item for item in found if isinstance(item, Document)]
+    for item in found:
+        if isinstance(item, Skipped):
+            click.echo(f"dedupe: {item.message}", err=True)
+    for document in documents:
+        for warning in document.warnings:
+            click.echo(f"dedupe: {warning}", err=True)
+    if len(found) > 1:
+        raise UsageError(f"{path} holds {len(found)} records; explain compares two documents: save each in a file of its own")
+    return documents[0] if documents else None
 
 
 def _width() -> int:
