@@ -287,7 +287,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
     documents, skipped = load(paths, options)
-    report, cleaned = scan_documents(documents, settings, skipped=skipped)
+    report, cleaned = run_scan(documents, settings, skipped, options)
     texts = {document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned}
     emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
@@ -314,7 +314,7 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
     documents, skipped = load(paths, options)
-    report, _ = scan_documents(documents, settings, skipped=skipped)
+    report, _ = run_scan(documents, settings, skipped, options)
     duplicates = reporter.duplicate_articles(report)
     rate = reporter.duplicate_rate(report)
     exceeded = []

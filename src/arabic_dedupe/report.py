@@ -5,16 +5,19 @@ Every format is derived from `report_to_dict` or the Report itself, so formats c
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import re
+import time
 import unicodedata
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -655,3 +658,37 @@ def _paragraph_table(report: Report) -> Table:
                 end_section=index == len(cluster.members) - 1,
             )
     return table
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, *, enabled: bool, description: str = "Scanning") -> Iterator[Callable[[int], None]]:
+    """A progress bar with rate and ETA on stderr, or a silent callback when not `enabled`.
+
+    Yields a function to call with the number of documents just finished.
+    """
+    if not enabled:
+        yield lambda finished: None
+        return
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(description, total=total, rate="")
+        started = time.perf_counter()
+        done = 0
+
+        def advance(finished: int) -> None:
+            nonlocal done
+            done += finished
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            progress.update(task, advance=finished, rate=f"{done / elapsed:,.0f} docs/s")
+
+        yield advance
