@@ -51,7 +51,7 @@ def removed_texts(document: Document) -> list[str]:
 @pytest.mark.parametrize("path", SEEDS, ids=[path.stem for path in SEEDS])
 def test_seed_matches_golden_file(path):
     document = Document(id=path.name, text=path.read_text(encoding="utf-8"), site="seeds")
-    expected = (FIXTURES / "seeds" / "expected" / f"{path.stem}.clean.txt").read_text(
+    expected = (FIXTURES / "clean" / f"{path.stem}.txt").read_text(
         encoding="utf-8"
     )
     assert clean_document(document).text + "\n" == expected
