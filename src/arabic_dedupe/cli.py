@@ -357,16 +357,15 @@ def _read_one(path: str, text_field: str) -> Document | None:
     if path != "-" and os.path.isdir(path):
         raise UsageError(f"{path} is a folder; explain compares two files, one document each")
     found = list(read_documents([path], stdin=click.get_binary_stream("stdin"), text_field=text_field))
-    documents = [item for item in found if isinstance(item, Document)]
-    for item in found:
-        if isinstance(item, Skipped):
-            click.echo(f"dedupe: {item.message}", err=True)
-    for document in documents:
-        for warning in document.warnings:
-            click.echo(f"dedupe: {warning}", err=True)
     if len(found) > 1:
         raise UsageError(f"{path} holds {len(found)} records; explain compares two documents: save each in a file of its own")
-    return documents[0] if documents else None
+    (item,) = found
+    if isinstance(item, Skipped):
+        click.echo(f"dedupe: {item.message}", err=True)
+        return None
+    for warning in item.warnings:
+        click.echo(f"dedupe: {warning}", err=True)
+    return item
 
 
 def _width() -> int:
