@@ -205,6 +205,9 @@ _MENU_EVIDENCE = frozenset((NAVIGATION, RELATED))
 # Bullets of menus; "*", "-" and ">" only when a space follows (else "-5" or "*note").
 _BULLET = re.compile(r"^(?:[•·▪▫●○◦■□►▶▸◄◀◆◇♦★☆✓✔→←]+|[*>-]+(?=\s))\s*")
 
+# A numbered list item ("1. ...", "2 - ...", "3) ...") starts a line of its own.
+_NUMBERED_ITEM = re.compile(r"\d{1,3}\s*[.)\-]")
+
 _RELATED_HEADER_KEYS = _normalized_keys(RELATED_HEADERS)
 _NAVIGATION_KEYS = _normalized_keys(NAVIGATION_LABELS)
 _WIDGET_KEYS = _normalized_keys(WIDGET_LINES)
@@ -247,6 +250,7 @@ class _Entry:
     is_headline: bool
     is_prose: bool
     is_bullet: bool
+    starts_item: bool
     menu_label: str | None
     furniture: str | None
     opens_related_block: bool
@@ -273,6 +277,7 @@ def _make_entry(text: str, line: int, norm: str) -> _Entry:
         is_headline=not ends_sentence and words <= HEADLINE_MAX_WORDS,
         is_prose=ends_sentence and words >= PROSE_MIN_WORDS,
         is_bullet=bullet is not None,
+        starts_item=bullet is not None or _NUMBERED_ITEM.match(norm) is not None,
         menu_label=menu_label or None,
         furniture=furniture,
         opens_related_block=opens_related_block,
@@ -350,8 +355,7 @@ def _join_hard_wrapped(
         continues = (
             entry is not None
             and block
-            and not entry.is_bullet
-            and not block[-1].is_bullet
+            and not entry.starts_item
             and not block[-1].ends_sentence
             and len(block[-1].text) >= fill
         )
