@@ -187,7 +187,7 @@ def clean(paths, out, show_matching_form, output_format, drop_duplicates, keep, 
         check_output_folder(out, paths)
     if drop_duplicates:
         manifest = manifest or os.path.join(out, MANIFEST_NAME)
-        check_output_file(manifest, paths, options["glob"])
+        _check_manifest(manifest, paths)
     documents, skipped = load(paths, options)
     if drop_duplicates:
         cleaned, manifest_text = _without_duplicates(documents, skipped, keep or KEEP_POLICIES[0])
@@ -215,6 +215,18 @@ def clean(paths, out, show_matching_form, output_format, drop_duplicates, keep, 
         dropped = len(documents) - len(cleaned)
         click.echo(f"dedupe: kept {len(cleaned)} of {len(documents)} documents; {dropped} dropped as duplicates, listed in {manifest}", err=True)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
+
+
+def _check_manifest(manifest: str, arguments: Iterable[str]) -> None:
+    """Refuse a manifest that is an input, a folder, or inside an input folder: a deduplicating
+    run never writes among its inputs."""
+    if os.path.isdir(manifest):
+        raise UsageError(f"--manifest {manifest} is a folder; give the name of a file to write")
+    real_manifest = os.path.realpath(manifest)
+    for argument in arguments:
+        real_input = os.path.realpath(argument)
+        if argument != "-" and os.path.commonpath([real_manifest, real_input]) == real_input:
+            raise UsageError(f"--manifest {manifest} is inside the input {argument}; write it elsewhere")
 
 
 def _without_duplicates(documents: list[Document], skipped, keep: str) -> tuple[list[CleanDocument], str]:
