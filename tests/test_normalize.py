@@ -300,6 +300,17 @@ def test_fused_path_equals_named_steps_on_tricky_sequences(text):
     assert normalize(normalize(text)) == normalize(text)
 
 
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda path: path.stem)
+def test_fused_path_equals_named_steps_on_seed_articles(path):
+    text = path.read_text(encoding="utf-8")
+    form = normalize(text)
+    assert form == _apply_steps(text)
+    assert normalize(form) == form
+
+
 # --- properties ---------------------------------------------------------------------------
 
 # Any code point, surrogates included (st.text() leaves them out by default).
