@@ -102,15 +102,16 @@ def test_oversized_buckets_pair_with_their_first_row_only(monkeypatch) -> None:
     [
         pytest.param(verify.Evidence(0.9, 0.95, 1.0, 1.0), (True, "near-identical"), id="near-identical"),
         pytest.param(verify.Evidence(0.48, 0.93, 0.0, 1.0), (True, "one contains the other"), id="abridged-copy"),
-        pytest.param(verify.Evidence(0.75, 0.86, 0.9, 1.0), (True, "edited copy"), id="edited-copy"),
+        pytest.param(verify.Evidence(0.62, 0.8, 0.9, 1.0), (True, "edited copy: same lede"), id="edited-copy"),
         pytest.param(verify.Evidence(0.72, 0.84, 0.3, 1.0), (False, "different lede"), id="follow-up"),
+        pytest.param(verify.Evidence(0.6, 0.76, 0.95, 0.25), (False, "different numbers"), id="second-write-up"),
         pytest.param(verify.Evidence(0.2, 0.35, 1.0, 1.0), (False, "overlap below thresholds"), id="quotes-one-paragraph"),
         pytest.param(verify.Evidence(0.0, 0.0, 1.0, 1.0, fuzzy=93.0), (True, "short texts nearly identical"), id="short-same"),
         pytest.param(verify.Evidence(0.0, 0.0, 1.0, 1.0, fuzzy=70.0), (False, "short texts differ"), id="short-different"),
     ],
 )
 def test_decide(evidence, expected) -> None:
-    assert verify.decide(evidence, jaccard_threshold=0.7, containment_threshold=0.9) == expected
+    assert verify.decide(evidence, jaccard_threshold=0.85, containment_threshold=0.9) == expected
 
 
 @given(

@@ -24,9 +24,13 @@ class Settings:
     # LSH banding: bands * rows_per_band == num_perm.
     bands: int = 32
     rows_per_band: int = 4
-    # Verification thresholds on exact shingle sets.
-    jaccard_threshold: float = 0.7
+    # Verification thresholds on exact shingle sets (verify.decide says how they combine):
+    # near-identical from this Jaccard, one contains the other from this containment, and
+    # between edited_containment and containment_threshold the ledes must match.
+    jaccard_threshold: float = 0.85
     containment_threshold: float = 0.9
+    edited_containment: float = 0.6
+    lede_threshold: float = 0.8
     # Paragraph level: paragraphs shorter than this (in characters of matching form) are
     # not reported as repeated across documents (datelines, credits, one-word subheads).
     paragraph_min_chars: int = 80
@@ -48,10 +52,15 @@ class Settings:
                 f"number of permutations ({self.num_perm}); try bands={self.num_perm // 4}, "
                 "rows per band=4"
             )
-        for name in ("jaccard_threshold", "containment_threshold", "paragraph_threshold"):
+        for name in ("jaccard_threshold", "containment_threshold", "edited_containment", "lede_threshold", "paragraph_threshold"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise UsageError(f"{name.replace('_', ' ')} must be in (0, 1], got {value}")
+        if self.edited_containment > self.containment_threshold:
+            raise UsageError(
+                f"edited containment ({self.edited_containment}) must not exceed the containment "
+                f"threshold ({self.containment_threshold})"
+            )
         if self.paragraph_min_chars < 1:
             raise UsageError(f"paragraph minimum length must be positive, got {self.paragraph_min_chars}")
 

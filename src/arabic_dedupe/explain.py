@@ -103,6 +103,8 @@ def judge_pairs(
             evidence,
             jaccard_threshold=settings.jaccard_threshold,
             containment_threshold=settings.containment_threshold,
+            edited_containment=settings.edited_containment,
+            lede_threshold=settings.lede_threshold,
         )
         verdicts.append(Verdict(duplicate, reason, verify.similarity(evidence), evidence))
     return verdicts
@@ -203,10 +205,10 @@ def render_text(explanation: Explanation) -> str:
         f"Similarity: {verdict.similarity:.4f}",
         "",
         f"Scores on the matching form ({settings.shingle_size}-word shingles)",
-        f"  Jaccard          {evidence.jaccard:.4f}   near-identical from {verify.NEAR_IDENTICAL_JACCARD:.2f}; "
-        f"edited copy from {settings.jaccard_threshold:.2f} with the lede",
-        f"  Containment      {evidence.containment:.4f}   one contains the other from {settings.containment_threshold:.2f}",
-        f"  Lede found       {evidence.lede_containment:.4f}   an edited copy keeps {verify.LEDE_CONTAINMENT:.2f} of the smaller text's lede",
+        f"  Jaccard          {evidence.jaccard:.4f}   near-identical from {settings.jaccard_threshold:.2f}",
+        f"  Containment      {evidence.containment:.4f}   one contains the other from {settings.containment_threshold:.2f}; "
+        f"edited copy from {settings.edited_containment:.2f} with the same lede",
+        f"  Lede similarity  {evidence.lede_similarity:.4f}   the two ledes alike from {settings.lede_threshold:.2f}",
         f"  Numbers found    {evidence.numbers_found:.4f}   share of the smaller text's numbers found in the other",
         f"  Fuzzy ratio      {explanation.fuzzy_ratio:6.2f}   rapidfuzz ratio of the whole texts; decides when a text "
         f"has under {verify.SHORT_TEXT_SHINGLES} shingles (from {verify.SHORT_TEXT_RATIO:.0f})",
@@ -269,7 +271,7 @@ def explanation_to_dict(explanation: Explanation) -> dict:
         "scores": {
             "jaccard": round(evidence.jaccard, 4),
             "containment": round(evidence.containment, 4),
-            "lede_containment": round(evidence.lede_containment, 4),
+            "lede_similarity": round(evidence.lede_similarity, 4),
             "numbers_found": round(evidence.numbers_found, 4),
             "fuzzy_ratio": explanation.fuzzy_ratio,
             "token_set_ratio": explanation.token_set_ratio,
@@ -279,7 +281,7 @@ def explanation_to_dict(explanation: Explanation) -> dict:
             "jaccard": settings.jaccard_threshold,
             "containment": settings.containment_threshold,
             "near_identical_jaccard": verify.NEAR_IDENTICAL_JACCARD,
-            "lede_containment": verify.LEDE_CONTAINMENT,
+            "lede_similarity": settings.lede_threshold,
             "short_text_shingles": verify.SHORT_TEXT_SHINGLES,
             "short_text_ratio": verify.SHORT_TEXT_RATIO,
             "paragraph_alignment": explanation.threshold,

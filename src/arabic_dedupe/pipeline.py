@@ -205,6 +205,12 @@ class _DocumentComparer:
             self.shingle_cache[document] = cached
         return cached
 
+    def lede(self, document: int) -> str:
+        row = _lede_row(self.fingerprints, document)
+        if row is None:
+            return ""
+        return self.forms[document][row - int(self.fingerprints.paragraph_bounds[document])]
+
     def evidence(self, first: int, second: int) -> verify.Evidence:
         first_set, second_set = self.shingles(first), self.shingles(second)
         jaccard, containment = verify.set_overlap(first_set, second_set)
@@ -212,12 +218,18 @@ class _DocumentComparer:
         if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
             ratio = fuzz.ratio(" ".join(self.forms[first]), " ".join(self.forms[second]))
             return verify.Evidence(jaccard, containment, 1.0, 1.0, fuzzy=ratio)
-        lede = _lede_row(self.fingerprints, smaller)
-        lede_share = 1.0 if lede is None else verify.contained(self.fingerprints.paragraph_shingles(lede), self.shingles(larger))
-        numbers = verify.contained(
-            self.fingerprints.document_numbers(smaller), self.fingerprints.document_numbers(larger)
-        )
-        return verify.Evidence(jaccard, containment, lede_share, numbers)
+        first_lede, second_lede = self.lede(first), self.lede(second)
+        lede_similarity = fuzz.ratio(first_lede, second_lede) / 100.0
+        if verify.numbers_disagree(first_lede, second_lede):
+            numbers = 0.0
+        else:
+            smaller_numbers = self.fingerprints.document_numbers(smaller)
+            numbers = (
+                verify.contained(smaller_numbers, self.fingerprints.document_numbers(larger))
+                if len(smaller_numbers) >= 2
+                else 1.0
+            )
+        return verify.Evidence(jaccard, containment, lede_similarity, numbers)
 
     def similarity_if_duplicate(self, first: int, second: int) -> float | None:
         evidence = self.evidence(first, second)
@@ -225,6 +237,8 @@ class _DocumentComparer:
             evidence,
             jaccard_threshold=self.settings.jaccard_threshold,
             containment_threshold=self.settings.containment_threshold,
+            edited_containment=self.settings.edited_containment,
+            lede_threshold=self.settings.lede_threshold,
         )
         return verify.similarity(evidence) if duplicate else None
 
@@ -454,8 +468,8 @@ def detect(
         **settings.as_parameters(),
         "max_bucket": candidates.MAX_BUCKET,
         "max_documents_per_shared_paragraph": MAX_DOCUMENTS_PER_SHARED_PARAGRAPH,
-        "lede_containment": verify.LEDE_CONTAINMENT,
-        "near_identical_jaccard": verify.NEAR_IDENTICAL_JACCARD,
+        "lede_min_words": LEDE_MIN_WORDS,
+        "numbers_found": verify.NUMBERS_FOUND,
         "short_text_shingles": verify.SHORT_TEXT_SHINGLES,
         "short_text_ratio": verify.SHORT_TEXT_RATIO,
     }
