@@ -146,6 +146,30 @@ def run_scan(documents: list[Document], settings: Settings, skipped: tuple[Skipp
         return scan_documents(documents, settings, skipped=skipped, jobs=jobs, progress=advance)
 
 
+def index_options(command: Callable) -> Callable:
+    """--index LOCATION and --add, for commands that can check against a persistent index."""
+    command = click.option("--add", "add_to_index", is_flag=True, help="Also add the new documents to the --index.")(command)
+    return click.option(
+        "--index", "index_location", metavar="LOCATION", help="Check against this index: a file (SQLite) or redis://host:port/db."
+    )(command)
+
+
+def run_indexed(documents: list[Document], settings: Settings, skipped: tuple[Skipped, ...], options: dict):
+    """The scan against --index: new documents that duplicate indexed ones or each other."""
+    from arabic_dedupe import index as index_library
+
+    location, add = options["index_location"], options["add_to_index"]
+    if location is None:
+        if add:
+            raise UsageError("--add needs --index LOCATION (a file path or redis://host:port/db)")
+        return run_scan(documents, settings, skipped, options)
+    store = index_library.open_index(location, settings, create=add)
+    try:
+        return index_library.query(store, documents, settings, skipped=skipped, add=add)
+    finally:
+        store.close()
+
+
 def emit(text: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
@@ -287,6 +311,7 @@ def _output_files(cleaned: list[CleanDocument], arguments, body) -> Iterable[tup
 @cli.command()
 @input_options
 @detection_options
+@index_options
 @click.option("--format", "output_format", type=click.Choice(list(reporter.FORMATS)), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Write the report to this file instead of stdout.")
 @click.option("--no-color", is_flag=True, help="No colour even on a terminal (NO_COLOR is honoured too).")
@@ -299,7 +324,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
     documents, skipped = load(paths, options)
-    report, cleaned = run_scan(documents, settings, skipped, options)
+    report, cleaned = run_indexed(documents, settings, skipped, options)
     texts = {document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned}
     emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
@@ -310,6 +335,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
 @detection_options
 @click.option("--max-duplicate-rate", type=click.FloatRange(0.0, 1.0), help="Largest share of documents that may duplicate another.")
 @click.option("--max-duplicates", type=click.IntRange(0), help="Largest number of documents that may duplicate another.")
+@index_options
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl", "github", "junit"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Write the findings to this file instead of stdout.")
 @click.option("--no-color", is_flag=True, help="No colour even on a terminal (NO_COLOR is honoured too).")
@@ -326,9 +352,13 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
     documents, skipped = load(paths, options)
-    report, _ = run_scan(documents, settings, skipped, options)
+    report, _ = run_indexed(documents, settings, skipped, options)
     duplicates = reporter.duplicate_articles(report)
     rate = reporter.duplicate_rate(report)
+    if options["index_location"]:
+        # Against an index only new documents count: indexed members of a cluster are not
+        # duplicates this batch brings in.
+        duplicates, rate = report.stats["duplicate_documents"], report.stats["duplicate_rate"]
     exceeded = []
     if max_duplicate_rate is not None and rate > max_duplicate_rate:
         exceeded.append(f"duplicate rate {rate:.2%} is over the budget {max_duplicate_rate:.2%} ({duplicates} of {report.documents} documents)")
@@ -378,6 +408,123 @@ def _read_one(path: str, text_field: str) -> Document | None:
     for warning in item.warnings:
         click.echo(f"dedupe: {warning}", err=True)
     return item
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Keep a persistent index of documents seen before (a SQLite file or Redis).
+
+    Every command takes --index LOCATION: a file path (SQLite, created by `add`) or
+    redis://host:port/db for an index shared by several machines.
+    """
+
+
+def index_location_option(command: Callable) -> Callable:
+    return click.option(
+        "--index", "location", required=True, metavar="LOCATION", help="Index file (SQLite) or redis://host:port/db."
+    )(command)
+
+
+@index_group.command("add")
+@input_options
+@detection_options
+@index_location_option
+@translate_errors
+def index_add(paths, location, **options) -> None:
+    """Add documents (articles and their paragraphs) to the index.
+
+    Documents are committed in batches of 500; a document whose id is already indexed is
+    replaced. Exit 0 on success, 1 if some input could not be read or the index refused
+    the settings, 2 on a usage error.
+    """
+    from arabic_dedupe import index as index_library
+
+    settings = settings_from(options)
+    documents, skipped = load(paths, options)
+    jobs = options.get("jobs") or os.cpu_count() or 1
+    store = index_library.open_index(location, settings, create=True)
+    try:
+        with reporter.progress_bar(len(documents), enabled=sys.stderr.isatty(), description="Indexing") as advance:
+            result = index_library.add_documents(store, documents, settings, jobs=jobs, progress=advance)
+    finally:
+        store.close()
+    click.echo(f"added {result.added} documents to {location}; it holds {result.indexed} documents")
+    sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
+
+
+@index_group.command("stats")
+@index_location_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@translate_errors
+def index_stats(location, output_format) -> None:
+    """Print documents, paragraphs, buckets, size and the parameters that built the index."""
+    from arabic_dedupe import index as index_library
+    from arabic_dedupe.stores import open_store
+
+    store = open_store(location, create=False)
+    try:
+        facts = index_library.stats(store)
+    finally:
+        store.close()
+    if output_format == "json":
+        click.echo(json.dumps(facts, ensure_ascii=False, indent=2))
+    else:
+        click.echo(index_library.format_stats(facts), nl=False)
+
+
+@index_group.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@index_location_option
+@translate_errors
+def index_remove(ids, location) -> None:
+    """Remove documents (by id, as `scan` reports them) and their buckets.
+
+    Exit 0 when every id was removed, 1 when some id is not in the index (the others are
+    still removed).
+    """
+    from arabic_dedupe import index as index_library
+    from arabic_dedupe.stores import open_store
+
+    store = open_store(location, create=False)
+    try:
+        removed, unknown = index_library.remove(store, list(ids))
+    finally:
+        store.close()
+    click.echo(f"removed {len(removed)} documents from {location}")
+    for identifier in unknown:
+        click.echo(f"dedupe: {identifier} is not in the index {location}; `dedupe index export` lists the ids", err=True)
+    sys.exit(EXIT_PROBLEM if unknown else EXIT_OK)
+
+
+@index_group.command("export")
+@index_location_option
+@translate_errors
+def index_export(location) -> None:
+    """Print every indexed document as one JSON object per line (id, site, paragraphs, text hash)."""
+    from arabic_dedupe import index as index_library
+    from arabic_dedupe.stores import open_store
+
+    store = open_store(location, create=False)
+    try:
+        for record in index_library.export(store):
+            click.echo(json.dumps(record, ensure_ascii=False))
+    finally:
+        store.close()
+
+
+@index_group.command("check")
+@index_location_option
+@translate_errors
+def index_check(location) -> None:
+    """Check the index's integrity: storage, buckets and fingerprints. Exit 1 on a problem."""
+    from arabic_dedupe import index as index_library
+
+    problems = index_library.check_index(location)
+    for problem in problems:
+        click.echo(f"dedupe: {problem}", err=True)
+    if problems:
+        raise DedupeError(f"the index {location} has {len(problems)} problem(s); rebuild it from the exported documents")
+    click.echo(f"{location}: ok")
 
 
 def _width() -> int:

@@ -1,0 +1,525 @@
+"""The persistent, incremental index: add documents, check new ones against them, stats, remove, export.
+
+The index reuses the pipeline: documents are cleaned, normalized and fingerprinted by the
+pipeline's own functions, and queries end in `pipeline.detect`. What it adds is storage.
+
+What a document leaves in a store
+---------------------------------
+- its record: id, site, cleaned paragraphs (text, input line) and its fingerprint slice,
+  every array of `Fingerprints` restricted to that document, encoded as raw bytes with
+  dtypes fixed here (`encode_fingerprint`); nothing is pickled, so an index file from
+  someone else cannot run code;
+- its bucket keys (unsigned 64-bit), one bucket per:
+  * exact text hash (the exact-duplicate fast path),
+  * LSH band of the document signature (`candidates.band_keys`),
+  * exact hash and LSH band of every paragraph of at least `paragraph_min_chars`, so a
+    new article that shares one paragraph with an indexed one is found.
+  Each kind (and each band) is salted differently, so a key of one kind never meets a key
+  of another.
+
+A query fingerprints the new documents, collects the indexed documents filed under any of
+their keys (at most `candidates.MAX_BUCKET` per bucket, the oldest), rebuilds those as
+CleanDocuments and Fingerprints slices, and runs `detect` over stored + new with the new
+ones marked: the report lists the clusters holding at least one new document.
+
+Parameters: the index records `Settings.as_parameters()` when it is created. Those that
+change what is stored (BUILD_PARAMETERS) must match on every later run; thresholds and the
+stage switches only change how a query judges candidates, so a query may change them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import multiprocessing
+import struct
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy
+
+from arabic_dedupe import candidates
+from arabic_dedupe.config import Settings
+from arabic_dedupe.errors import StoreError
+from arabic_dedupe.model import CleanDocument, Document, Paragraph, Report, Skipped
+from arabic_dedupe.pipeline import BATCH_DOCUMENTS, Prepared, corpus_boilerplate, detect, matching_forms, prepare_batch
+from arabic_dedupe.signature import Fingerprints, concatenate, mix64
+from arabic_dedupe.stores import Store, StoredDocument, open_store
+
+# Parameters that decide what is stored (signatures, buckets, kept paragraphs): an index
+# built with other values holds incomparable fingerprints.
+BUILD_PARAMETERS = (
+    "shingle_size",
+    "num_perm",
+    "seed",
+    "bands",
+    "rows_per_band",
+    "paragraph_min_chars",
+    "normalize",
+    "strip_boilerplate",
+    "normalizer_version",
+)
+# Salts separating the kinds of bucket keys (arbitrary odd 64-bit constants).
+_TEXT_SALT = numpy.uint64(0x243F6A8885A308D3)
+_DOCUMENT_BAND_SALT = numpy.uint64(0x13198A2E03707345)
+_PARAGRAPH_SALT = numpy.uint64(0xA4093822299F31D1)
+_PARAGRAPH_BAND_SALT = numpy.uint64(0x082EFA98EC4E6C89)
+# Encoded fingerprint slice: magic, then counts of paragraphs, shingles, numbers, permutations.
+_MAGIC = b"ADF1"
+_HEADER = struct.Struct("<4sIIII")
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What `add_documents` did: documents written, in how many committed batches."""
+
+    added: int
+    batches: int
+    indexed: int
+
+
+# --- parameters --------------------------------------------------------------------------
+
+
+def parameter_differences(stored: dict, current: dict) -> list[tuple[str, object, object]]:
+    """(name, stored value, current value) of every build parameter that differs.
+
+    >>> parameter_differences({"shingle_size": 5, "seed": 1}, {"shingle_size": 4, "seed": 1})
+    [('shingle_size', 5, 4)]
+    """
+    return [
+        (name, stored.get(name), current.get(name))
+        for name in BUILD_PARAMETERS
+        if name in current and stored.get(name) != current.get(name)
+    ]
+
+
+def check_parameters(stored: dict, settings: Settings, location: str) -> None:
+    """Refuse to mix signatures built differently, saying what differs.
+
+    >>> check_parameters({**Settings().as_parameters(), "shingle_size": 5}, Settings(shingle_size=4), "news.db")
+    Traceback (most recent call last):
+    ...
+    arabic_dedupe.errors.StoreError: index news.db was built with shingle_size=5, this run uses 4; use the same settings or a new index
+    """
+    differences = parameter_differences(stored, settings.as_parameters())
+    if not differences:
+        return
+    if len(differences) == 1:
+        name, was, now = differences[0]
+        detail = f"{name}={_show(was)}, this run uses {_show(now)}"
+    else:
+        detail = (
+            " and ".join(f"{name}={_show(was)}" for name, was, _ in differences)
+            + ", this run uses "
+            + " and ".join(f"{name}={_show(now)}" for name, _, now in differences)
+        )
+    raise StoreError(f"index {location} was built with {detail}; use the same settings or a new index")
+
+
+def _show(value: object) -> str:
+    """A parameter value as written on the command line (true, 5, "2.1")."""
+    if value is None:
+        return "(not recorded)"
+    return json.dumps(value)
+
+
+def open_index(location: str, settings: Settings, *, create: bool) -> Store:
+    """Open a store and check it was built with `settings` (an empty store accepts any)."""
+    store = open_store(location, create=create)
+    try:
+        stored = store.parameters()
+        if stored is not None:
+            check_parameters(stored, settings, location)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+# --- fingerprint slices ------------------------------------------------------------------
+
+
+def encode_fingerprint(fingerprints: Fingerprints, document: int) -> bytes:
+    """One document's slice of `fingerprints` as bytes: a header, then little-endian arrays."""
+    first, last = int(fingerprints.paragraph_bounds[document]), int(fingerprints.paragraph_bounds[document + 1])
+    shingle_bounds = fingerprints.shingle_bounds[first : last + 1]
+    shingles = fingerprints.shingles[shingle_bounds[0] : shingle_bounds[-1]]
+    numbers = fingerprints.document_numbers(document)
+    num_perm = fingerprints.document_signatures.shape[1]
+    parts = (
+        _HEADER.pack(_MAGIC, last - first, len(shingles), len(numbers), num_perm),
+        fingerprints.text_hashes[document : document + 1].astype("<u8").tobytes(),
+        fingerprints.document_signatures[document].astype("<u4").tobytes(),
+        fingerprints.paragraph_lengths[first:last].astype("<i8").tobytes(),
+        fingerprints.paragraph_words[first:last].astype("<i8").tobytes(),
+        fingerprints.paragraph_hashes[first:last].astype("<u8").tobytes(),
+        fingerprints.paragraph_signatures[first:last].astype("<u4").tobytes(),
+        numpy.diff(shingle_bounds).astype("<i8").tobytes(),
+        shingles.astype("<u8").tobytes(),
+        numbers.astype("<u8").tobytes(),
+    )
+    return b"".join(parts)
+
+
+def decode_fingerprint(data: bytes, num_perm: int, identifier: str = "") -> Fingerprints:
+    """A one-document Fingerprints from `encode_fingerprint` bytes; StoreError if damaged."""
+    damaged = f"the stored fingerprint of {identifier!r} is damaged"
+    if len(data) < _HEADER.size:
+        raise StoreError(f"{damaged} (too short); remove the document and add it again")
+    magic, paragraphs, shingle_count, number_count, stored_perm = _HEADER.unpack_from(data)
+    if magic != _MAGIC:
+        raise StoreError(f"{damaged} (unknown format); rebuild the index with this version")
+    if stored_perm != num_perm:
+        raise StoreError(f"{damaged}: it has {stored_perm} permutations, the index {num_perm}")
+    layout = (
+        ("<u8", 1),
+        ("<u4", num_perm),
+        ("<i8", paragraphs),
+        ("<i8", paragraphs),
+        ("<u8", paragraphs),
+        ("<u4", paragraphs * num_perm),
+        ("<i8", paragraphs),
+        ("<u8", shingle_count),
+        ("<u8", number_count),
+    )
+    expected = _HEADER.size + sum(numpy.dtype(dtype).itemsize * count for dtype, count in layout)
+    if len(data) != expected:
+        raise StoreError(f"{damaged} ({len(data)} bytes where {expected} were expected); remove it and add it again")
+    arrays, offset = [], _HEADER.size
+    for dtype, count in layout:
+        arrays.append(numpy.frombuffer(data, dtype=dtype, count=count, offset=offset))
+        offset += numpy.dtype(dtype).itemsize * count
+    text_hash, signature, lengths, words, hashes, paragraph_signatures, shingle_counts, shingles, numbers = arrays
+    native = {"<u8": numpy.uint64, "<u4": numpy.uint32, "<i8": numpy.int64}
+    return Fingerprints(
+        text_hashes=text_hash.astype(native["<u8"]),
+        document_signatures=signature.astype(native["<u4"]).reshape(1, num_perm),
+        paragraph_bounds=numpy.array([0, paragraphs], dtype=numpy.int64),
+        paragraph_lengths=lengths.astype(numpy.int64),
+        paragraph_words=words.astype(numpy.int64),
+        paragraph_hashes=hashes.astype(numpy.uint64),
+        paragraph_signatures=paragraph_signatures.astype(numpy.uint32).reshape(paragraphs, num_perm),
+        shingles=shingles.astype(numpy.uint64),
+        shingle_bounds=numpy.concatenate(([0], numpy.cumsum(shingle_counts))).astype(numpy.int64),
+        numbers=numbers.astype(numpy.uint64),
+        number_bounds=numpy.array([0, number_count], dtype=numpy.int64),
+    )
+
+
+# --- bucket keys -------------------------------------------------------------------------
+
+
+def _salted(keys: numpy.ndarray, salt: numpy.uint64) -> numpy.ndarray:
+    """Keys of one kind, one column per band, made distinct from every other kind and band."""
+    with numpy.errstate(over="ignore"):
+        band_salts = mix64(numpy.arange(keys.shape[1], dtype=numpy.uint64) + salt)
+        return mix64(keys ^ band_salts[None, :])
+
+
+def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.ndarray]:
+    """Sorted distinct bucket keys of each document (none for a document without text)."""
+    count = fingerprints.document_count
+    paragraphs_per_document = numpy.diff(fingerprints.paragraph_bounds)
+    has_text = numpy.diff(fingerprints.shingle_bounds[fingerprints.paragraph_bounds]) > 0
+    document_of_row = numpy.repeat(numpy.arange(count), paragraphs_per_document)
+    document_keys = numpy.concatenate(
+        (
+            _salted(fingerprints.text_hashes[:, None], _TEXT_SALT),
+            _salted(
+                candidates.band_keys(fingerprints.document_signatures, settings.bands, settings.rows_per_band),
+                _DOCUMENT_BAND_SALT,
+            ),
+        ),
+        axis=1,
+    )[has_text]
+    rows = numpy.flatnonzero(
+        (fingerprints.paragraph_lengths >= settings.paragraph_min_chars) & (numpy.diff(fingerprints.shingle_bounds) > 0)
+    )
+    paragraph_keys = numpy.concatenate(
+        (
+            _salted(fingerprints.paragraph_hashes[rows][:, None], _PARAGRAPH_SALT),
+            _salted(
+                candidates.band_keys(fingerprints.paragraph_signatures[rows], settings.bands, settings.rows_per_band),
+                _PARAGRAPH_BAND_SALT,
+            ),
+        ),
+        axis=1,
+    )
+    owners = numpy.concatenate(
+        (
+            numpy.repeat(numpy.flatnonzero(has_text), document_keys.shape[1]),
+            numpy.repeat(document_of_row[rows], paragraph_keys.shape[1]),
+        )
+    )
+    keys = numpy.concatenate((document_keys.ravel(), paragraph_keys.ravel()))
+    order = numpy.lexsort((keys, owners))
+    owners, keys = owners[order], keys[order]
+    distinct = numpy.ones(len(keys), dtype=bool)
+    distinct[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+    owners, keys = owners[distinct], keys[distinct]
+    bounds = numpy.searchsorted(owners, numpy.arange(count + 1))
+    return [keys[bounds[document] : bounds[document + 1]] for document in range(count)]
+
+
+# --- adding ------------------------------------------------------------------------------
+
+
+def records_of(prepared: Prepared, settings: Settings) -> list[StoredDocument]:
+    """What the store keeps of each prepared document."""
+    keys = bucket_keys(prepared.fingerprints, settings)
+    return [
+        StoredDocument(
+            id=document.id,
+            site=document.document.site,
+            paragraphs=tuple((paragraph.text, paragraph.line) for paragraph in document.paragraphs),
+            text_hash=int(prepared.fingerprints.text_hashes[position]),
+            fingerprint=encode_fingerprint(prepared.fingerprints, position),
+            keys=tuple(keys[position].tolist()),
+        )
+        for position, document in enumerate(prepared.cleaned)
+    ]
+
+
+def _records_job(job: tuple[list[Document], dict[str, frozenset[str]], Settings]) -> list[StoredDocument]:
+    batch, site_lines, settings = job
+    return records_of(prepare_batch(batch, site_lines, settings), settings)
+
+
+def _record_batches(documents: list[Document], settings: Settings, jobs: int) -> Iterator[list[StoredDocument]]:
+    """Records of each batch of BATCH_DOCUMENTS documents, in order, over `jobs` processes.
+
+    Workers prepare batches ahead while this process writes the finished ones, so storage
+    overlaps with fingerprinting.
+    """
+    batches = [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
+    executor = None
+    run: Callable = map
+    if jobs > 1 and len(batches) > 1:
+        executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        run = functools.partial(executor.map, chunksize=1)
+    try:
+        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run)
+        work = [
+            (batch, {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines}, settings)
+            for batch in batches
+        ]
+        # Results come back in batch order, so batches commit in input order.
+        yield from run(_records_job, work)
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+
+
+def claim(store: Store, settings: Settings) -> None:
+    """Record the settings in a new index, or check them against the recorded ones."""
+    check_parameters(store.claim(settings.as_parameters()), settings, store.location)
+
+
+def add_documents(
+    store: Store,
+    documents: Iterable[Document],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> AddResult:
+    """Add documents (replacing those with the same id), one committed batch at a time.
+
+    A process stopped part-way leaves the batches already committed, and nothing of the
+    batch in flight.
+    """
+    claim(store, settings)
+    added = batches = 0
+    for records in _record_batches(list(documents), settings, jobs):
+        store.add(records)
+        added += len(records)
+        batches += 1
+        if progress is not None:
+            progress(len(records))
+    return AddResult(added=added, batches=batches, indexed=store.counts()["documents"])
+
+
+# --- querying ----------------------------------------------------------------------------
+
+
+def _stored_documents(records: Sequence[StoredDocument]) -> list[CleanDocument]:
+    return [
+        CleanDocument(
+            Document(id=record.id, text="", site=record.site),
+            tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(record.paragraphs)),
+        )
+        for record in records
+    ]
+
+
+def query(
+    store: Store,
+    documents: Iterable[Document],
+    settings: Settings,
+    *,
+    skipped: tuple[Skipped, ...] = (),
+    add: bool = False,
+) -> tuple[Report, list[CleanDocument]]:
+    """Report new documents that duplicate indexed ones or each other; add them if `add`.
+
+    Returns the report and the cleaned documents it mentions (indexed ones included). An
+    indexed document with the id of a new one is left out: the new version replaces it.
+    """
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(seconds.get(stage, 0.0) + now - clock, 4)
+        clock = now
+
+    documents = list(documents)
+    if add:
+        claim(store, settings)
+    batches = [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
+    site_lines = corpus_boilerplate(batches, settings.strip_boilerplate)
+    prepared = [prepare_batch(batch, site_lines, settings) for batch in batches] or [prepare_batch([], {}, settings)]
+    new_cleaned = [document for part in prepared for document in part.cleaned]
+    new_forms = [form for part in prepared for form in part.forms]
+    new_prints = concatenate([part.fingerprints for part in prepared])
+    for part in prepared:
+        for stage, value in part.seconds.items():
+            seconds[stage] = round(seconds.get(stage, 0.0) + value, 4)
+    clock = time.perf_counter()
+
+    keys = bucket_keys(new_prints, settings)
+    new_ids = {document.id for document in new_cleaned}
+    probe = numpy.unique(numpy.concatenate(keys)) if keys else numpy.zeros(0, dtype=numpy.uint64)
+    found = store.members(probe.tolist(), limit=candidates.MAX_BUCKET) - new_ids
+    stored = store.get(sorted(found))
+    lap("index lookup")
+    stored_cleaned = _stored_documents(stored)
+    stored_forms = matching_forms(stored_cleaned, settings.normalize)
+    stored_prints = [decode_fingerprint(record.fingerprint, settings.num_perm, record.id) for record in stored]
+    cleaned = stored_cleaned + new_cleaned
+    fingerprints = concatenate(stored_prints + [new_prints])
+    new = numpy.zeros(len(cleaned), dtype=bool)
+    new[len(stored) :] = True
+    lap("index load")
+    report = detect(cleaned, stored_forms + new_forms, fingerprints, settings, skipped=skipped, new=new)
+    if add:
+        for part in prepared:
+            if part.cleaned:
+                store.add(records_of(part, settings))
+        lap("index add")
+    return _count_new_duplicates(report, new_ids, len(stored), seconds), cleaned
+
+
+def _count_new_duplicates(report: Report, new_ids: set[str], indexed: int, seconds: dict[str, float]) -> Report:
+    """Duplicates counted among new documents only: in a cluster, every new member is a
+    duplicate when an indexed document is there, all but one otherwise."""
+    duplicates = 0
+    for cluster in report.article_clusters:
+        fresh = sum(1 for member in cluster.members if member in new_ids)
+        duplicates += fresh if fresh < len(cluster.members) else fresh - 1
+    count = report.documents
+    stats = {
+        **report.stats,
+        "duplicate_documents": duplicates,
+        "duplicate_rate": round(duplicates / count, 6) if count else 0.0,
+        "indexed_candidates": indexed,
+        "seconds": {**seconds, **report.stats.get("seconds", {})},
+    }
+    return dataclasses.replace(report, stats=stats)
+
+
+# --- stats, remove, export, check ------------------------------------------------------
+
+
+def stats(store: Store) -> dict:
+    """What `dedupe index stats` prints: counts, size and the recorded parameters."""
+    return {"index": store.location, **store.counts(), "size_bytes": store.size_bytes(), "parameters": store.parameters()}
+
+
+def remove(store: Store, ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Remove documents by id; returns (removed, not found)."""
+    removed = store.remove(ids)
+    found = set(removed)
+    return removed, [identifier for identifier in dict.fromkeys(ids) if identifier not in found]
+
+
+def export(store: Store) -> Iterator[dict]:
+    """One JSON-ready object per indexed document, ordered by id (no signatures)."""
+    for record in store.documents():
+        yield {
+            "id": record.id,
+            "site": record.site,
+            "paragraphs": [{"text": text, "line": line} for text, line in record.paragraphs],
+            "text_hash": f"{record.text_hash:016x}",
+        }
+
+
+def check(store: Store) -> list[str]:
+    """Integrity problems of an index: the store's own checks, then every fingerprint decodes."""
+    problems = store.check()
+    parameters = store.parameters()
+    if parameters is None:
+        return problems
+    num_perm = int(parameters.get("num_perm", 0))
+    for record in store.documents():
+        try:
+            decode_fingerprint(record.fingerprint, num_perm, record.id)
+        except StoreError as error:
+            problems.append(str(error))
+    return problems
+
+
+def check_index(location: str) -> list[str]:
+    """`check` on the index at `location` (which must exist)."""
+    store = open_store(location, create=False)
+    try:
+        return check(store)
+    finally:
+        store.close()
+
+
+
+def format_size(size: int | None) -> str:
+    """Bytes for people.
+
+    >>> format_size(1536), format_size(66_676_840), format_size(None)
+    ('1.5 KiB', '63.6 MiB', 'unknown')
+    """
+    if size is None:
+        return "unknown"
+    value, unit = float(size), "bytes"
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            break
+        value /= 1024
+    return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+
+
+def format_stats(facts: dict) -> str:
+    """`dedupe index stats` as text: one fact per line, then the recorded parameters.
+
+    >>> print(format_stats({"index": "news.db", "documents": 2, "paragraphs": 9, "buckets": 70,
+    ...     "bucket_entries": 72, "size_bytes": 4096, "parameters": {"seed": 1}}), end="")
+    index       news.db
+    documents   2
+    paragraphs  9
+    buckets     70 (72 entries)
+    size        4.0 KiB
+    parameters  seed=1
+    """
+    parameters = facts.get("parameters")
+    shown = " ".join(f"{name}={_show(value)}" for name, value in sorted(parameters.items())) if parameters else "(none yet)"
+    lines = [
+        ("index", facts["index"]),
+        ("documents", facts["documents"]),
+        ("paragraphs", facts["paragraphs"]),
+        ("buckets", f"{facts['buckets']} ({facts['bucket_entries']} entries)"),
+        ("size", format_size(facts["size_bytes"])),
+        ("parameters", shown),
+    ]
+    return "".join(f"{name:<11} {value}\n" for name, value in lines)
