@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 
 import click
 
-from arabic_dedupe import __version__, report as reporter
+from arabic_dedupe import __version__, index as index_library, report as reporter
 from arabic_dedupe.config import Settings
 from arabic_dedupe.explain import (
     ALIGNMENT_THRESHOLD,
@@ -31,6 +31,7 @@ from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
 from arabic_dedupe.pipeline import clean_documents, scan_documents
 from arabic_dedupe.reader import read_documents
+from arabic_dedupe.stores import open_store
 from arabic_dedupe.writer import check_output_file, check_output_folder, output_path, write_atomically
 
 EXIT_OK = 0
@@ -156,8 +157,6 @@ def index_options(command: Callable) -> Callable:
 
 def run_indexed(documents: list[Document], settings: Settings, skipped: tuple[Skipped, ...], options: dict):
     """The scan against --index: new documents that duplicate indexed ones or each other."""
-    from arabic_dedupe import index as index_library
-
     location, add = options["index_location"], options["add_to_index"]
     if location is None:
         if add:
@@ -437,8 +436,6 @@ def index_add(paths, location, **options) -> None:
     replaced. Exit 0 on success, 1 if some input could not be read or the index refused
     the settings, 2 on a usage error.
     """
-    from arabic_dedupe import index as index_library
-
     settings = settings_from(options)
     documents, skipped = load(paths, options)
     jobs = options.get("jobs") or os.cpu_count() or 1
@@ -458,9 +455,6 @@ def index_add(paths, location, **options) -> None:
 @translate_errors
 def index_stats(location, output_format) -> None:
     """Print documents, paragraphs, buckets, size and the parameters that built the index."""
-    from arabic_dedupe import index as index_library
-    from arabic_dedupe.stores import open_store
-
     store = open_store(location, create=False)
     try:
         facts = index_library.stats(store)
@@ -482,9 +476,6 @@ def index_remove(ids, location) -> None:
     Exit 0 when every id was removed, 1 when some id is not in the index (the others are
     still removed).
     """
-    from arabic_dedupe import index as index_library
-    from arabic_dedupe.stores import open_store
-
     store = open_store(location, create=False)
     try:
         removed, unknown = index_library.remove(store, list(ids))
@@ -501,9 +492,6 @@ def index_remove(ids, location) -> None:
 @translate_errors
 def index_export(location) -> None:
     """Print every indexed document as one JSON object per line (id, site, paragraphs, text hash)."""
-    from arabic_dedupe import index as index_library
-    from arabic_dedupe.stores import open_store
-
     store = open_store(location, create=False)
     try:
         for record in index_library.export(store):
@@ -517,8 +505,6 @@ def index_export(location) -> None:
 @translate_errors
 def index_check(location) -> None:
     """Check the index's integrity: storage, buckets and fingerprints. Exit 1 on a problem."""
-    from arabic_dedupe import index as index_library
-
     problems = index_library.check_index(location)
     for problem in problems:
         click.echo(f"dedupe: {problem}", err=True)
