@@ -381,6 +381,8 @@ def query(
     documents = list(documents)
     if add:
         claim(store, settings)
+    elif (recorded := store.parameters()) is not None:
+        check_parameters(recorded, settings, store.location)
     batches = [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
     site_lines = corpus_boilerplate(batches, settings.strip_boilerplate)
     prepared = [prepare_batch(batch, site_lines, settings) for batch in batches] or [prepare_batch([], {}, settings)]
