@@ -30,7 +30,7 @@ class Settings:
     jaccard_threshold: float = 0.85
     containment_threshold: float = 0.9
     edited_containment: float = 0.6
-    lede_threshold: float = 0.8
+    lede_threshold: float = 0.9
     # Paragraph level: paragraphs shorter than this (in characters of matching form) are
     # not reported as repeated across documents (datelines, credits, one-word subheads).
     paragraph_min_chars: int = 80

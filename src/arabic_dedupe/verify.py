@@ -21,7 +21,7 @@ SHORT_TEXT_RATIO = 90.0
 # event brings a lede of its own. The band starts where SaudiNewsNet's republished wire
 # stories start (containment 0.6).
 EDITED_CONTAINMENT = 0.6
-LEDE_SIMILARITY = 0.8
+LEDE_SIMILARITY = 0.9
 # Share of the smaller text's numbers that must appear in the larger one (when it has at
 # least two): 400 jobs in one story and 413 in the other are two write-ups, not one. Ledes
 # that both state numbers must state the same ones (a changed score or toll is news).
