@@ -209,7 +209,7 @@ def render_text(explanation: Explanation) -> str:
         f"  Containment      {evidence.containment:.4f}   one contains the other from {settings.containment_threshold:.2f}; "
         f"edited copy from {settings.edited_containment:.2f} with the same lede",
         f"  Lede similarity  {evidence.lede_similarity:.4f}   the two ledes alike from {settings.lede_threshold:.2f}",
-        f"  Numbers found    {evidence.numbers_found:.4f}   share of the smaller text's numbers found in the other",
+        f"  Numbers found    {evidence.numbers_found:.4f}   an edited copy keeps {verify.NUMBERS_FOUND:.2f} of the smaller text's numbers",
         f"  Fuzzy ratio      {explanation.fuzzy_ratio:6.2f}   rapidfuzz ratio of the whole texts; decides when a text "
         f"has under {verify.SHORT_TEXT_SHINGLES} shingles (from {verify.SHORT_TEXT_RATIO:.0f})",
         f"  Token set ratio  {explanation.token_set_ratio:6.2f}   rapidfuzz token set ratio of the whole texts",
@@ -280,8 +280,9 @@ def explanation_to_dict(explanation: Explanation) -> dict:
         "thresholds": {
             "jaccard": settings.jaccard_threshold,
             "containment": settings.containment_threshold,
-            "near_identical_jaccard": verify.NEAR_IDENTICAL_JACCARD,
+            "edited_containment": settings.edited_containment,
             "lede_similarity": settings.lede_threshold,
+            "numbers_found": verify.NUMBERS_FOUND,
             "short_text_shingles": verify.SHORT_TEXT_SHINGLES,
             "short_text_ratio": verify.SHORT_TEXT_RATIO,
             "paragraph_alignment": explanation.threshold,
