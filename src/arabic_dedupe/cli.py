@@ -481,7 +481,7 @@ def index_remove(ids, location) -> None:
         removed, unknown = index_library.remove(store, list(ids))
     finally:
         store.close()
-    click.echo(f"removed {len(removed)} documents from {location}")
+    click.echo(f"removed {len(removed)} document{'' if len(removed) == 1 else 's'} from {location}")
     for identifier in unknown:
         click.echo(f"dedupe: {identifier} is not in the index {location}; `dedupe index export` lists the ids", err=True)
     sys.exit(EXIT_PROBLEM if unknown else EXIT_OK)
