@@ -256,3 +256,22 @@ def test_lsh_finds_what_exhaustive_verification_finds() -> None:
     recall = len(exhaustive & found) / len(exhaustive)
     assert len(exhaustive) >= 60
     assert recall >= 0.99
+
+
+@hypothesis_settings(max_examples=150)
+@given(st.integers(2, 40).flatmap(lambda count: st.tuples(
+    st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=count, max_size=count),
+    st.permutations(range(count)),
+)))
+def test_band_pairs_equal_brute_force(case) -> None:
+    raw_keys, order = case
+    keys = numpy.array(raw_keys, dtype=numpy.uint64)
+    rows = numpy.array(order, dtype=numpy.int64) * 7
+    expected = {
+        (min(rows[i], rows[j]), max(rows[i], rows[j]))
+        for i, j in itertools.combinations(range(len(rows)), 2)
+        if (keys[i] == keys[j]).any()
+    }
+    found = candidates.pairs_from_keys(keys, rows)
+    assert len(found) == len(expected)
+    assert {tuple(pair) for pair in found.tolist()} == {(int(a), int(b)) for a, b in expected}

@@ -26,6 +26,19 @@ def band_keys(signatures: numpy.ndarray, bands: int, rows_per_band: int) -> nump
     return keys
 
 
+def _bucket_pairs(sorted_rows: numpy.ndarray, starts: numpy.ndarray, sizes: numpy.ndarray) -> numpy.ndarray:
+    """All pairs inside each bucket (rows[start : start + size]), without a Python loop.
+
+    Each member at offset k of a bucket of size m pairs with the m - 1 - k members after it.
+    """
+    members = numpy.repeat(starts, sizes) + (numpy.arange(sizes.sum()) - numpy.repeat(numpy.cumsum(sizes) - sizes, sizes))
+    offsets = members - numpy.repeat(starts, sizes)
+    partners = numpy.repeat(sizes, sizes) - 1 - offsets
+    left = numpy.repeat(members, partners)
+    step = numpy.arange(partners.sum()) - numpy.repeat(numpy.cumsum(partners) - partners, partners) + 1
+    return numpy.stack((sorted_rows[left], sorted_rows[left + step]), axis=1)
+
+
 def pairs_from_keys(keys: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
     """All pairs (i < j) of `rows` that share a key in some column, as an (m, 2) array."""
     found = []
@@ -34,18 +47,15 @@ def pairs_from_keys(keys: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
         order = numpy.argsort(column, kind="stable")
         sorted_keys = column[order]
         sorted_rows = rows[order]
-        change = numpy.flatnonzero(numpy.diff(sorted_keys)) + 1
+        change = numpy.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
         starts = numpy.concatenate(([0], change))
-        ends = numpy.concatenate((change, [len(sorted_keys)]))
-        sizes = ends - starts
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+        sizes = numpy.diff(numpy.concatenate((starts, [len(sorted_keys)])))
+        ordinary = (sizes > 1) & (sizes <= MAX_BUCKET)
+        if ordinary.any():
+            found.append(_bucket_pairs(sorted_rows, starts[ordinary], sizes[ordinary]))
+        for start, size in zip(starts[sizes > MAX_BUCKET], sizes[sizes > MAX_BUCKET]):
             members = sorted_rows[start : start + size]
-            if size > MAX_BUCKET:
-                first = numpy.full(size - 1, members[0])
-                found.append(numpy.stack((first, members[1:]), axis=1))
-            else:
-                left, right = numpy.triu_indices(size, k=1)
-                found.append(numpy.stack((members[left], members[right]), axis=1))
+            found.append(numpy.stack((numpy.full(size - 1, members[0]), members[1:]), axis=1))
     if not found:
         return numpy.zeros((0, 2), dtype=numpy.int64)
     pairs = numpy.concatenate(found).astype(numpy.int64)
