@@ -89,6 +89,10 @@ def judge_pairs(
     """
     forms = pipeline.matching_forms(list(cleaned), settings.normalize)
     fingerprints = pipeline.fingerprint_documents(forms, settings)
+    return _verdicts(forms, fingerprints, pairs, settings)
+
+
+def _verdicts(forms, fingerprints, pairs: Sequence[tuple[int, int]], settings: Settings) -> list[Verdict]:
     comparer = pipeline._DocumentComparer(fingerprints, forms, settings)
     verdicts = []
     for first, second in pairs:
@@ -121,9 +125,9 @@ def explain_pair(
     if not 0.0 < threshold <= 1.0:
         raise UsageError(f"paragraph threshold must be in (0, 1], got {threshold}")
     cleaned = pipeline.clean_documents([first, second], settings.strip_boilerplate)
-    (verdict,) = judge_pairs(cleaned, [(0, 1)], settings)
     forms = pipeline.matching_forms(cleaned, settings.normalize)
     fingerprints = pipeline.fingerprint_documents(forms, settings)
+    (verdict,) = _verdicts(forms, fingerprints, [(0, 1)], settings)
     first_text, second_text = " ".join(forms[0]), " ".join(forms[1])
     alignments = _align(cleaned, forms, fingerprints, threshold)
     matched = {alignment.second.index for alignment in alignments if alignment.matched and alignment.second}
