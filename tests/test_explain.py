@@ -100,7 +100,7 @@ def test_a_document_without_text_after_cleaning_is_never_a_duplicate():
         "B  fixtures/explain/widgets-only.txt  (0 paragraphs kept, 3 removed)\n\n"
         f"Verdict: not a duplicate ({NO_TEXT})\n"
     )
-    assert "Paragraphs of A and their best match in B (score from 0.50; = same text, ~ similar)\n  A has no paragraphs\n" in result.stdout
+    assert "Paragraphs of A and their best match in B (Jaccard from 0.50 or characters alike from 90; = same text, ~ similar)\n  A has no paragraphs\n" in result.stdout
 
 
 def test_detection_options_change_the_verdict():
@@ -138,7 +138,7 @@ def test_both_unreadable_files_are_reported(tmp_path):
         ([FIXTURES, f"{FIXTURES}/original.txt"], f"Error: {FIXTURES} is a folder; explain compares two files, one document each"),
         (
             ["fixtures/inputs/records.jsonl", f"{FIXTURES}/original.txt"],
-            "Error: fixtures/inputs/records.jsonl holds 9 records; explain compares two documents: save each in a file of its own",
+            "Error: fixtures/inputs/records.jsonl holds 9 records; name one as FILE#ID (the id a scan prints), or save each in a file of its own",
         ),
         ([f"{FIXTURES}/original.txt", f"{FIXTURES}/edited.txt", "--paragraph-threshold", "0"], "Error: Invalid value for '--paragraph-threshold'"),
         ([f"{FIXTURES}/original.txt"], "Error: Missing argument 'SECOND'."),
@@ -257,3 +257,31 @@ def test_help_says_what_explain_does():
     assert "Show why two documents are, or are not, duplicates." in result.stdout
     # click re-wraps the docstring to the terminal width.
     assert "Exit 0 whatever the verdict, 1 if a file cannot be read, 2 on a usage error." in " ".join(result.stdout.split())
+
+
+def test_a_record_is_named_as_file_hash_id(tmp_path):
+    records = tmp_path / "news.jsonl"
+    rows = [("first", article_text("original")), ("second", article_text("edited"))]
+    records.write_text("".join(json.dumps({"id": key, "text": text}, ensure_ascii=False) + "\n" for key, text in rows), encoding="utf-8")
+    result = run(f"{records}#first", f"{records}#second")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"A  {records}#first  (6 paragraphs kept, 6 removed)\nB  {records}#second  (6 paragraphs kept, 1 removed)\n")
+    result = run(f"{records}#first", f"{records}#third")
+    assert result.exit_code == 1
+    assert result.stderr == f"dedupe: {records}#third: no record with the id third in {records}; check the id as scan printed it.\n"
+
+
+def article_text(name: str) -> str:
+    return (ROOT / FIXTURES / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def test_paragraphs_with_nearly_the_same_characters_are_aligned_whatever_their_jaccard():
+    # One respelled word that recurs changes most five-word shingles of a paragraph but
+    # few of its characters.
+    paragraph = article_text("original").splitlines()[6]
+    respelled = paragraph.replace("المحطة", "المحطه").replace("الطاقة", "الطاقه").replace("من", "مِن")
+    first = Document(id="a", text=paragraph)
+    second = Document(id="b", text=respelled)
+    (alignment,) = explain_pair(first, second, Settings(normalize=False)).alignments
+    assert alignment.jaccard < 0.5 and alignment.ratio >= 90
+    assert alignment.matched and not alignment.identical

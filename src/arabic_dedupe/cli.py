@@ -371,21 +371,23 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
 @click.argument("first", type=click.Path())
 @click.argument("second", type=click.Path())
 @detection_options
-@click.option("--paragraph-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=ALIGNMENT_THRESHOLD, show_default=True, help="Lowest score at which a paragraph of A is aligned with one of B.")
+@click.option("--paragraph-threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=ALIGNMENT_THRESHOLD, show_default=True, help="Lowest shingle Jaccard at which a paragraph of A is aligned with one of B (nearly the same characters always are).")
 @click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the document id.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @translate_errors
-def explain(first, second, paragraph_threshold, text_field, output_format, **options) -> None:
+def explain(first, second, paragraph_threshold, text_field, id_field, output_format, **options) -> None:
     """Show why two documents are, or are not, duplicates.
 
     Cleans both, prints the scores the scanner decides on (Jaccard, containment, lede,
     numbers, rapidfuzz ratios), the verdict and the rule that gave it, which paragraph
     of A matches which of B, and the boilerplate removed from each. Takes the detection
-    options of `scan`. A file must hold one document (a JSONL/CSV file of one record).
+    options of `scan`. A file must hold one document; name a record of a JSONL/CSV file
+    as FILE#ID, the id `scan` prints.
     Exit 0 whatever the verdict, 1 if a file cannot be read, 2 on a usage error.
     """
     settings = settings_from(options)
-    pair = [_read_one(path, text_field) for path in (first, second)]
+    pair = [_read_one(path, text_field, id_field) for path in (first, second)]
     if any(document is None for document in pair):
         sys.exit(EXIT_PROBLEM)
     explanation = explain_pair(pair[0], pair[1], settings, threshold=paragraph_threshold)
@@ -393,13 +395,27 @@ def explain(first, second, paragraph_threshold, text_field, output_format, **opt
     sys.exit(EXIT_OK)
 
 
-def _read_one(path: str, text_field: str) -> Document | None:
-    """The one document of a file for `explain`; None (told on stderr) if it cannot be read."""
+def _read_one(path: str, text_field: str, id_field: str) -> Document | None:
+    """The one document of a file for `explain`, or the record FILE#ID as a scan names it;
+    None (told on stderr) if it cannot be read."""
     if path != "-" and os.path.isdir(path):
         raise UsageError(f"{path} is a folder; explain compares two files, one document each")
-    found = list(read_documents([path], stdin=click.get_binary_stream("stdin"), text_field=text_field))
+    source, _, record = path.rpartition("#")
+    by_id = bool(source and record) and not os.path.exists(path)
+    found = list(
+        read_documents(
+            [source if by_id else path], stdin=sys.stdin, text_field=text_field, id_field=id_field
+        )
+    )
+    if by_id:
+        found = [item for item in found if isinstance(item, Document) and item.id == path]
+        if not found:
+            click.echo(f"dedupe: {path}: no record with the id {record} in {source}; check the id as scan printed it.", err=True)
+            return None
     if len(found) > 1:
-        raise UsageError(f"{path} holds {len(found)} records; explain compares two documents: save each in a file of its own")
+        raise UsageError(
+            f"{path} holds {len(found)} records; name one as FILE#ID (the id a scan prints), or save each in a file of its own"
+        )
     (item,) = found
     if isinstance(item, Skipped):
         click.echo(f"dedupe: {item.message}", err=True)

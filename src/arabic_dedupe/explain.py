@@ -49,6 +49,8 @@ class Alignment:
 
     `score` is the shingle Jaccard similarity, or the rapidfuzz ratio (over 100) when
     either paragraph is too short for shingles, as in the scanner's paragraph clusters.
+    `matched` when the ratio reaches the scanner's short-text level, or (paragraphs long
+    enough for shingles) the Jaccard similarity reaches the alignment threshold.
     """
 
     first: Paragraph
@@ -160,13 +162,17 @@ def _align(cleaned, forms, fingerprints, threshold: float) -> list[Alignment]:
             ratio = float(ratios[row, column])
             short = min(len(shingles), len(other)) < verify.SHORT_TEXT_SHINGLES
             score = ratio / 100.0 if short else jaccard
-            # Ties on the score (all zero, typically) go to the closest characters.
-            if best is None or (score, ratio) > best[:1] + best[4:]:
-                best = (score, column, jaccard, containment, ratio)
+            # Nearly the same characters is a match at any length: a respelled word that
+            # recurs can cost a long paragraph half its shingles and a few characters.
+            matched = ratio >= verify.SHORT_TEXT_RATIO or (not short and jaccard >= threshold)
+            # Ties (all scores zero, typically) go to the closest characters.
+            candidate = (matched, score, ratio, column, jaccard, containment)
+            if best is None or candidate[:3] > best[:3]:
+                best = candidate
         if best is None:
             alignments.append(Alignment(paragraph, None, 0.0, 0.0, 0.0, 0.0, False, False))
             continue
-        score, column, jaccard, containment, ratio = best
+        matched, score, ratio, column, jaccard, containment = best
         alignments.append(
             Alignment(
                 first=paragraph,
@@ -175,7 +181,7 @@ def _align(cleaned, forms, fingerprints, threshold: float) -> list[Alignment]:
                 containment=round(containment, 4),
                 ratio=round(ratio, 2),
                 score=round(score, 4),
-                matched=score >= threshold,
+                matched=matched,
                 identical=first_forms[row] == second_forms[column],
             )
         )
@@ -218,7 +224,8 @@ def render_text(explanation: Explanation) -> str:
         f"has under {verify.SHORT_TEXT_SHINGLES} shingles (from {verify.SHORT_TEXT_RATIO:.0f})",
         f"  Token set ratio  {explanation.token_set_ratio:6.2f}   rapidfuzz token set ratio of the whole texts",
         "",
-        f"Paragraphs of A and their best match in B (score from {explanation.threshold:.2f}; = same text, ~ similar)",
+        f"Paragraphs of A and their best match in B (Jaccard from {explanation.threshold:.2f} or characters "
+        f"alike from {verify.SHORT_TEXT_RATIO:.0f}; = same text, ~ similar)",
     ]
     if not explanation.alignments:
         lines.append("  A has no paragraphs")
