@@ -195,11 +195,16 @@ def clean(paths, out, show_matching_form, output_format, drop_duplicates, keep, 
     """Print articles without menus, widgets, related links or repeated paragraphs.
 
     One paragraph per line; several documents are separated by an empty line.
-    With --drop-duplicates, only one article of each cluster `dedupe scan` reports is
-    written; every other member gets a manifest line (the document it duplicates, the
-    similarity, the rule). Ties of --keep go to the earliest in input order; plain text
-    files have no date (a file's modification time says when it was copied, not when the
-    article appeared), HTML pages take theirs from the page.
+
+    With --drop-duplicates, one article of each cluster that `dedupe scan` reports is
+    written; every other member gets a manifest line: the document it duplicates (the
+    kept one), the similarity and the rule, measured against the kept document, or
+    against the cluster's representative when that pair alone does not pass
+    (`verified_against` says which). Ties of --keep go to the earliest in input order.
+    Plain text files have no date (a file's modification time says when it was copied,
+    not when the article appeared); JSONL/CSV records take `date` or `date_extracted`,
+    HTML pages the date the page states.
+
     Exit 0 on success, 1 if some input could not be read, 2 on a usage error.
     """
     if (keep is not None or manifest is not None) and not drop_duplicates:
