@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy
 from pyarabic.araby import normalize_hamza
@@ -317,3 +317,21 @@ def normalize_and_explain(text: str) -> tuple[str, tuple[str, ...]]:
             fired.append(step.__name__)
         text = changed
     return text, tuple(fired)
+
+
+# Separates texts normalized together: NUL survives every step (it is neither white space
+# nor mapped) and the reader drops NULs from input, so it cannot occur inside a text.
+_TEXT_MARK = "\N{NULL}"
+
+
+def normalize_many(texts: Sequence[str]) -> list[str]:
+    """Matching forms of several texts with one call: one vectorized pass instead of many.
+
+    >>> normalize_many(["فِى القمة", "٢٠٢١", ""])
+    ['في القمه', '2021', '']
+    """
+    if not any(_TEXT_MARK in text for text in texts):
+        pieces = normalize(f" {_TEXT_MARK} ".join(texts)).split(_TEXT_MARK)
+        if len(pieces) == len(texts):
+            return [piece.strip(" ") for piece in pieces]
+    return [normalize(text) for text in texts]

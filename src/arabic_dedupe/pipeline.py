@@ -38,7 +38,7 @@ from arabic_dedupe.model import (
     Report,
     Skipped,
 )
-from arabic_dedupe.normalize import collapse_whitespace, normalize
+from arabic_dedupe.normalize import collapse_whitespace, normalize_many
 from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fingerprint
 
 # A paragraph found in more documents than this is site furniture that escaped the
@@ -176,8 +176,9 @@ def _unstripped(document: Document) -> CleanDocument:
 
 def matching_forms(cleaned: list[CleanDocument], use_normalizer: bool) -> list[list[str]]:
     """The matching form of every kept paragraph (the original text stays untouched)."""
-    form = normalize if use_normalizer else collapse_whitespace
-    return [[form(paragraph.text) for paragraph in document.paragraphs] for document in cleaned]
+    if not use_normalizer:
+        return [[collapse_whitespace(paragraph.text) for paragraph in document.paragraphs] for document in cleaned]
+    return [normalize_many([paragraph.text for paragraph in document.paragraphs]) for document in cleaned]
 
 
 def _lede_row(fingerprints: Fingerprints, document: int) -> int | None:

@@ -158,20 +158,28 @@ def minhash(shingles: numpy.ndarray, owners: numpy.ndarray, owner_count: int, pe
         return signatures
     present, starts = numpy.unique(owners, return_index=True)
     bounds = numpy.append(starts, len(shingles))
+    multipliers = permutations.multipliers[:, None]
+    increments = permutations.increments[:, None]
+    # Permutations down, shingles across: the per-owner minimum then runs along contiguous
+    # memory, and one buffer serves every chunk (fresh memory is slow to touch here).
+    buffer = numpy.empty((num_perm, min(_CHUNK_ROWS, len(shingles)) + 1), dtype=numpy.uint64)
     group = 0
     while group < len(present):
-        # Take whole owners until the chunk holds about _CHUNK_ROWS shingles.
+        # Take whole owners until the chunk holds about _CHUNK_ROWS shingles; an owner
+        # bigger than that gets a chunk (and a buffer) of its own.
         last = numpy.searchsorted(bounds, bounds[group] + _CHUNK_ROWS, side="right") - 1
-        last = max(last, group + 1)
-        last = min(last, len(present))
+        last = min(max(last, group + 1), len(present))
         rows = shingles[bounds[group] : bounds[last]]
-        with numpy.errstate(over="ignore"):
-            values = rows[:, None] * permutations.multipliers[None, :] + permutations.increments[None, :]
+        if len(rows) > buffer.shape[1]:
+            buffer = numpy.empty((num_perm, len(rows)), dtype=numpy.uint64)
+        values = buffer[:, : len(rows)]
+        numpy.multiply(multipliers, rows[None, :], out=values)
+        numpy.add(values, increments, out=values)
         local_starts = bounds[group:last] - bounds[group]
         # The top 32 bits are the hash value; the minimum commutes with the shift, so
         # shift only the per-owner minima.
-        minima = numpy.minimum.reduceat(values, local_starts, axis=0)
-        signatures[present[group:last]] = (minima >> numpy.uint64(32)).astype(numpy.uint32)
+        minima = numpy.minimum.reduceat(values, local_starts, axis=1)
+        signatures[present[group:last]] = (minima.T >> numpy.uint64(32)).astype(numpy.uint32)
         group = last
     return signatures
 
