@@ -124,7 +124,7 @@ def use_color(no_color: bool) -> bool:
 def load(paths: Iterable[str], options: dict) -> tuple[list[Document], tuple[Skipped, ...]]:
     """Read every input, telling the user on stderr about each skip and warning."""
     documents, skipped = [], []
-    stdin = click.get_binary_stream("stdin")
+    stdin = getattr(sys.stdin, "buffer", sys.stdin)
     for item in read_documents(
         list(paths), glob=options["glob"], stdin=stdin, text_field=options["text_field"], id_field=options["id_field"]
     ):
