@@ -149,3 +149,23 @@ def test_a_page_and_its_text_copy_are_duplicates(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["explain", str(HTML / "article.html"), "copy.txt"])
     assert result.exit_code == 0
     assert "Verdict: duplicate (exact copy)\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name, extracted",
+    [("page.html", True), ("page.htm", True), ("PAGE.HTML", True), ("page.html.txt", False), ("page.xhtml", False)],
+    ids=["html", "htm", "upper-case", "text-file-named-after-a-page", "xhtml-is-read-as-text"],
+)
+def test_only_html_and_htm_files_are_extracted(tmp_path, name, extracted):
+    path = tmp_path / name
+    path.write_text(page("article.html"), encoding="utf-8")
+    (document,) = read_documents([str(path)])
+    assert (document.text == expected("article.expected.txt")) is extracted
+    assert document.text.startswith("<!DOCTYPE html>") is not extracted
+
+
+def test_a_page_with_an_xml_declaration_is_extracted(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + page("article.html"), encoding="utf-8")
+    (document,) = read_documents([str(path)])
+    assert document.text == expected("article.expected.txt")
