@@ -115,7 +115,7 @@ def test_reader_decodes_a_windows_1256_page_before_extracting():
     assert document.text == expected("article.expected.txt")
 
 
-def test_reader_skips_a_page_without_article(tmp_path):
+def test_reader_skips_a_page_without_article():
     (skipped,) = read_documents([str(HTML / "empty-body.html")])
     assert skipped == Skipped(
         str(HTML / "empty-body.html"),
