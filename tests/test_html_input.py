@@ -169,3 +169,13 @@ def test_a_page_with_an_xml_declaration_is_extracted(tmp_path):
     path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + page("article.html"), encoding="utf-8")
     (document,) = read_documents([str(path)])
     assert document.text == expected("article.expected.txt")
+
+
+def test_clean_out_writes_a_page_as_a_text_file(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "article.html").write_text(page("article.html"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["clean", str(pages), "--glob", "*.html", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["article.txt"]
+    assert (tmp_path / "out" / "article.txt").read_text(encoding="utf-8") == expected("article.expected.txt") + "\n"

@@ -85,8 +85,10 @@ def detection_options(command: Callable) -> Callable:
         click.option("--seed", type=int, default=defaults.seed, show_default=True, help="MinHash seed."),
         click.option("--bands", type=int, default=defaults.bands, show_default=True, help="LSH bands."),
         click.option("--rows-per-band", type=int, default=defaults.rows_per_band, show_default=True, help="LSH rows per band."),
-        click.option("--jaccard", "jaccard_threshold", type=float, default=defaults.jaccard_threshold, show_default=True, help="Jaccard threshold for edited copies."),
-        click.option("--containment", "containment_threshold", type=float, default=defaults.containment_threshold, show_default=True, help="Containment threshold for abridged copies."),
+        click.option("--jaccard", "jaccard_threshold", type=float, default=defaults.jaccard_threshold, show_default=True, help="Jaccard from which two texts are near-identical copies."),
+        click.option("--containment", "containment_threshold", type=float, default=defaults.containment_threshold, show_default=True, help="Containment from which one text contains the other (abridged copies)."),
+        click.option("--edited-containment", type=float, default=defaults.edited_containment, show_default=True, help="Containment from which an edited copy is judged by its lede."),
+        click.option("--lede-threshold", type=float, default=defaults.lede_threshold, show_default=True, help="How alike two ledes must be for an edited copy (rapidfuzz ratio / 100)."),
         click.option("--paragraph-min-chars", type=int, default=defaults.paragraph_min_chars, show_default=True, help="Shortest paragraph reported as repeated."),
         click.option("--no-normalize", is_flag=True, help="Match on the text as written."),
         click.option("--no-boilerplate", is_flag=True, help="Keep navigation, widgets and repeated lines."),
@@ -108,6 +110,8 @@ def settings_from(options: dict) -> Settings:
         rows_per_band=options["rows_per_band"],
         jaccard_threshold=options["jaccard_threshold"],
         containment_threshold=options["containment_threshold"],
+        edited_containment=options["edited_containment"],
+        lede_threshold=options["lede_threshold"],
         paragraph_min_chars=options["paragraph_min_chars"],
         normalize=not options["no_normalize"],
         strip_boilerplate=not options["no_boilerplate"],
@@ -307,6 +311,10 @@ def _output_files(cleaned: list[CleanDocument], arguments, body) -> Iterable[tup
             line = json.dumps({"id": document.id, "text": body(document)}, ensure_ascii=False)
             records.setdefault(name, []).append(line)
         else:
+            stem, extension = os.path.splitext(relative)
+            # An HTML page comes out as its article text: name it so.
+            if extension.lower() in (".html", ".htm"):
+                relative = stem + ".txt"
             yield relative, body(document) + "\n"
     for name, lines in records.items():
         yield name, "\n".join(lines) + "\n"
