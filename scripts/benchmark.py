@@ -232,11 +232,25 @@ class Run:
     wall_seconds: float
     peak_rss: int
     tree_memory: int = 0
+    cpu_seconds: float = 0.0
     load_seconds: float | None = None
     process_seconds: float | None = None
     stages: dict = field(default_factory=dict)
     duplicates: int | None = None
     error: str = ""
+
+    @classmethod
+    def measured(cls, corpus: Corpus, contender: str, measured: Measured) -> "Run":
+        return cls(
+            corpus.name,
+            contender,
+            corpus.documents,
+            corpus.text_bytes,
+            measured.wall_seconds,
+            measured.peak_rss,
+            measured.tree_memory,
+            measured.cpu_seconds,
+        )
 
 
 def process_tree(root: int) -> list[int]:
@@ -292,52 +306,83 @@ class MemorySampler:
         return self.peak
 
 
-def run_process(command: list[str], show_errors: bool = False) -> tuple[float, int, str, str, int, int]:
-    """Run a command; return wall seconds, its peak RSS in bytes, stdout, stderr, exit code,
-    and the sampled peak PSS of the command with all its worker processes.
+@dataclass(frozen=True)
+class Measured:
+    """What one command cost and printed."""
 
-    The peak is that of the child alone as long as this process stays small: Linux carries
-    the high-water mark of the forked copy of the parent across exec. So the parent never
-    holds a corpus (preparation runs in a worker too).
+    wall_seconds: float
+    cpu_seconds: float  # user + system, the command and the workers it waited for
+    peak_rss: int  # bytes, the largest single process
+    tree_memory: int  # bytes, sampled peak PSS of the command and its workers together
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+def run_process(command: list[str], show_errors: bool = False) -> Measured:
+    """Run a command and measure it.
+
+    The peak RSS is that of the child alone as long as this process stays small: Linux
+    carries the high-water mark of the forked copy of the parent across exec. So the parent
+    never holds a corpus (preparation runs in a worker too).
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=None if show_errors else err, cwd=REPOSITORY)
         sampler = MemorySampler(process.pid)
-        # wait4 gives this child's own rusage (the largest of it and its own children);
-        # RUSAGE_CHILDREN would be the largest over every command run so far.
+        # wait4 gives this child's own rusage (with the workers it waited for);
+        # RUSAGE_CHILDREN would mix in every command run so far.
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         tree_peak = sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-        return wall, usage.ru_maxrss * 1024, stdout, stderr, process.returncode, tree_peak
+        return Measured(
+            wall_seconds=wall,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            peak_rss=usage.ru_maxrss * 1024,
+            tree_memory=tree_peak,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr="" if show_errors else err.read().decode("utf-8", "replace"),
+            exit_code=process.returncode,
+        )
 
 
-def run_contender(corpus: Corpus, contender: str) -> Run:
+def run_contender(corpus: Corpus, contender: str, repeat: int = 1) -> Run:
+    """The fastest (by wall time) of `repeat` runs of a contender, or the first failure."""
+    best = None
+    for _ in range(repeat):
+        run = run_contender_once(corpus, contender)
+        if run.error:
+            return run
+        if best is None or run.wall_seconds < best.wall_seconds:
+            best = run
+    return best
+
+
+def run_contender_once(corpus: Corpus, contender: str) -> Run:
     files = corpus.files
     if contender == "cli":
         with tempfile.TemporaryDirectory() as folder:
             output = os.path.join(folder, "report.json")
             dedupe = str(Path(sys.executable).parent / "dedupe")
-            wall, rss, _, stderr, code, tree = run_process([dedupe, "scan", *files, "--format", "json", "-o", output])
-            run = Run(corpus.name, contender, corpus.documents, corpus.text_bytes, wall, rss, tree)
-            if code != 0 or not os.path.exists(output):
-                run.error = f"exit {code}: {stderr.strip()[-300:]}"
+            measured = run_process([dedupe, "scan", *files, "--format", "json", "-o", output])
+            run = Run.measured(corpus, contender, measured)
+            if measured.exit_code != 0 or not os.path.exists(output):
+                run.error = f"exit {measured.exit_code}: {measured.stderr.strip()[-300:]}"
                 return run
             with open(output, encoding="utf-8") as handle:
                 report = json.load(handle)
             run.stages = report["stats"].get("seconds", {})
             run.duplicates = report["stats"].get("duplicate_documents")
             return run
-    wall, rss, stdout, stderr, code, tree = run_process([sys.executable, __file__, "--worker", contender, *files])
-    run = Run(corpus.name, contender, corpus.documents, corpus.text_bytes, wall, rss, tree)
-    if code != 0:
-        run.error = f"exit {code}: {stderr.strip()[-300:]}"
+    measured = run_process([sys.executable, __file__, "--worker", contender, *files])
+    run = Run.measured(corpus, contender, measured)
+    if measured.exit_code != 0:
+        run.error = f"exit {measured.exit_code}: {measured.stderr.strip()[-300:]}"
         return run
-    result = json.loads(stdout.strip().splitlines()[-1])
+    result = json.loads(measured.stdout.strip().splitlines()[-1])
     run.documents = result["documents"]
     run.load_seconds = result["load_seconds"]
     run.process_seconds = result["process_seconds"]
@@ -449,6 +494,7 @@ def machine_facts() -> dict:
         "versions": {name: package(name) for name in ("arabic-dedupe", "numpy", "datasketch", "rensa", "rapidfuzz", "xxhash")},
         "load_before": os.getloadavg(),
         "commit": git_state(),
+        "repeat": 1,
     }
 
 
@@ -480,16 +526,16 @@ def seconds_text(value: float | None) -> str:
 
 def results_table(runs: list[Run]) -> list[str]:
     lines = [
-        "| corpus | contender | documents | wall s | load s | process s | articles/s | MB/s | peak RSS GiB | peak PSS, all processes GiB | duplicates found |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | contender | documents | wall s | CPU s | load s | process s | articles/s | MB/s | peak RSS GiB | peak PSS, all processes GiB | duplicates found |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         if run.error:
-            lines.append(f"| {run.corpus} | {TITLES[run.contender]} | {run.documents:,} | failed: {run.error} | | | | | | | |")
+            lines.append(f"| {run.corpus} | {TITLES[run.contender]} | {run.documents:,} | failed: {run.error} | | | | | | | | |")
             continue
         lines.append(
             f"| {run.corpus} | {TITLES[run.contender]} | {run.documents:,} | {run.wall_seconds:,.2f} | "
-            f"{seconds_text(run.load_seconds)} | {seconds_text(run.process_seconds)} | "
+            f"{run.cpu_seconds:,.2f} | {seconds_text(run.load_seconds)} | {seconds_text(run.process_seconds)} | "
             f"{run.documents / run.wall_seconds:,.0f} | {megabytes(run.text_bytes / run.wall_seconds)} | "
             f"{gigabytes(run.peak_rss)} | {gigabytes(run.tree_memory)} | {'–' if run.duplicates is None else f'{run.duplicates:,}'} |"
         )
@@ -499,8 +545,8 @@ def results_table(runs: list[Run]) -> list[str]:
 def ratio_lines(runs: list[Run]) -> list[str]:
     """Speed of dedupe relative to each reference, end to end (wall) and processing only."""
     lines = [
-        "| corpus | reference | wall: reference / dedupe CLI | processing: reference / scan_documents |",
-        "|---|---|---:|---:|",
+        "| corpus | reference | wall: reference / dedupe CLI | CPU: reference / dedupe CLI | processing: reference / scan_documents |",
+        "|---|---|---:|---:|---:|",
     ]
     by_key = {(run.corpus, run.contender): run for run in runs if not run.error}
     for corpus in dict.fromkeys(run.corpus for run in runs):
@@ -510,8 +556,9 @@ def ratio_lines(runs: list[Run]) -> list[str]:
             if other is None:
                 continue
             wall = f"{other.wall_seconds / cli.wall_seconds:.2f}x" if cli else "–"
+            cpu = f"{other.cpu_seconds / cli.cpu_seconds:.2f}x" if cli and cli.cpu_seconds else "–"
             process = f"{other.process_seconds / library.process_seconds:.2f}x" if library else "–"
-            lines.append(f"| {corpus} | {TITLES[reference]} | {wall} | {process} |")
+            lines.append(f"| {corpus} | {TITLES[reference]} | {wall} | {cpu} | {process} |")
     return lines
 
 
@@ -594,7 +641,9 @@ def render_results(facts: dict, corpora: list[Corpus], notes: list[str], runs: l
         f"- Machine: {facts['cpu']}, {facts['cores']} cores, {gigabytes(facts['memory'])} GiB RAM, {facts['system']}",
         f"- Python {facts['python']}; {versions}",
         f"- Load average (1/5/15 min) before: {load_before}; after: {load_after}. "
-        "Other work may have shared the CPU during this run (numbers are one run each, not best-of).",
+        "Other jobs on this machine may have shared the cores (a load average above the core count "
+        "says they did), which makes wall times noisy; CPU seconds (user + system) are much less affected. "
+        f"Each contender ran {facts['repeat']} time(s); the fastest run is shown.",
         f"- Code: {facts['commit']}",
         f"- Command: `{' '.join(['python scripts/benchmark.py', *options])}`",
         "",
@@ -607,11 +656,13 @@ def render_results(facts: dict, corpora: list[Corpus], notes: list[str], runs: l
     out += [
         "Wall time is the whole process (interpreter start, imports, reading the files, the work,",
         "and for the CLI writing the JSON report); load and process are measured inside the",
-        "process. Articles/s and MB/s are over wall time. The references and the library run in",
-        "one process; the CLI uses its default, one worker process per core. Peak RSS is the",
-        "high-water mark of the largest single process (VmHWM, or wait4 for the CLI); peak PSS",
-        "sums the proportional memory of the process and its workers, sampled every 0.2 s (it",
-        "can miss a short spike). Duplicates found: documents that fall into a cluster with an",
+        "process. CPU is user + system time of the process and its workers (from wait4), the",
+        "figure least disturbed by other jobs. Articles/s and MB/s are over wall time. The",
+        "references and the library run in one process; the CLI uses its default, one worker",
+        "process per core. Peak RSS is the high-water mark of the largest single process",
+        "(VmHWM, or wait4 for the CLI); peak PSS sums the proportional memory of the process and",
+        "its workers, sampled every 0.2 s (it can miss a short spike). Duplicates found:",
+        "documents that fall into a cluster with an",
         "earlier one (the references' LSH candidates are unverified, so they count false",
         "positives too; dedupe verifies every pair and also reports repeated paragraphs).",
         "",
@@ -670,6 +721,7 @@ def parse_options(arguments: list[str]) -> argparse.Namespace:
     parser.add_argument("--sizes", default="10000,100000", help="generated corpus sizes, comma-separated (default: 10000,100000)")
     parser.add_argument("--full", action="store_true", help="add a 1,000,000-document corpus (references skip it unless --skip-reference-above allows)")
     parser.add_argument("--skip-reference-above", type=int, default=100_000, help="run datasketch and rensa only on corpora of at most N documents (default: 100000)")
+    parser.add_argument("--repeat", type=int, default=1, help="run each contender N times and keep the fastest (default: 1)")
     parser.add_argument("--no-saudinewsnet", action="store_true", help="leave out the SaudiNewsNet corpus")
     parser.add_argument("--pool", choices=("auto", "seeds"), default="auto", help="text generated articles draw on: SaudiNewsNet when present (auto), or the seed articles")
     parser.add_argument("--contenders", default=",".join(CONTENDERS), help=f"which to run (default: {','.join(CONTENDERS)})")
@@ -692,7 +744,7 @@ def main(arguments: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
 
-    facts = machine_facts()
+    facts = {**machine_facts(), "repeat": options.repeat}
     contenders = [name for name in options.contenders.split(",") if name]
     unknown = set(contenders) - set(CONTENDERS)
     if unknown:
@@ -704,14 +756,14 @@ def main(arguments: list[str] | None = None) -> int:
     preparation += ["--full"] if options.full else []
     preparation += ["--no-saudinewsnet"] if options.no_saudinewsnet else []
     preparation += ["--pool", options.pool]
-    wall, _, stdout, _, code, _ = run_process(preparation, show_errors=True)
-    if code != 0:
+    measured = run_process(preparation, show_errors=True)
+    if measured.exit_code != 0:
         print("benchmark: preparing the corpora failed (see above)", file=sys.stderr)
         return 1
-    prepared = json.loads(stdout.strip().splitlines()[-1])
+    prepared = json.loads(measured.stdout.strip().splitlines()[-1])
     corpora = [Corpus(**corpus) for corpus in prepared["corpora"]]
     notes = prepared["notes"]
-    print(f"corpora ready in {wall:.1f} s", flush=True)
+    print(f"corpora ready in {measured.wall_seconds:.1f} s", flush=True)
 
     runs: list[Run] = []
     normalizer: list[tuple[Corpus, dict]] = []
@@ -723,14 +775,14 @@ def main(arguments: list[str] | None = None) -> int:
                 notes.append(note)
                 continue
             print(f"{corpus.name}: {TITLES[contender]} ...", end=" ", flush=True)
-            run = run_contender(corpus, contender)
+            run = run_contender(corpus, contender, options.repeat)
             print(run.error or f"{run.wall_seconds:.2f} s, peak {gigabytes(run.peak_rss)} GiB", flush=True)
             runs.append(run)
-        _, _, stdout, stderr, code, _ = run_process([sys.executable, __file__, "--worker", "normalize", *corpus.files])
-        if code == 0:
-            normalizer.append((corpus, json.loads(stdout.strip().splitlines()[-1])))
+        measured = run_process([sys.executable, __file__, "--worker", "normalize", *corpus.files])
+        if measured.exit_code == 0:
+            normalizer.append((corpus, json.loads(measured.stdout.strip().splitlines()[-1])))
         else:
-            print(f"{corpus.name}: normalizer run failed: {stderr.strip()[-300:]}")
+            print(f"{corpus.name}: normalizer run failed: {measured.stderr.strip()[-300:]}")
 
     results = render_results(facts, corpora, notes, runs, normalizer, arguments)
     print(results)
