@@ -507,3 +507,46 @@ def test_an_unwritable_report_path_is_one_line_not_a_traceback(tmp_path, target,
     [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert re.fullmatch(message.replace("{output}", re.escape(str(output))), line), line
     assert "Traceback" not in result.stderr
+
+
+def test_a_device_as_report_path_is_written_not_replaced(tmp_path):
+    # Renaming a temporary file over /dev/full (as root) would replace the device node.
+    before = os.stat("/dev/full")
+    result = run("scan", GOOD, "-o", "/dev/full")
+    after = os.stat("/dev/full")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "Error: cannot write /dev/full: No space left on device; choose another output"
+    assert (after.st_mode, after.st_rdev, after.st_ino) == (before.st_mode, before.st_rdev, before.st_ino)
+
+
+def test_a_fifo_as_report_path_receives_the_report(tmp_path):
+    pipe = tmp_path / "report.fifo"
+    os.mkfifo(pipe)
+    reader = subprocess.Popen(["cat", str(pipe)], stdout=subprocess.PIPE)
+    result = run("scan", GOOD, "--format", "json", "-o", str(pipe))
+    received, _ = reader.communicate(timeout=60)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert json.loads(received)["documents"] == 1
+    assert pipe.is_fifo()
+
+
+def test_a_symbolic_link_as_report_path_updates_its_target(tmp_path):
+    target = tmp_path / "reports" / "latest.json"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "report.json"
+    link.symlink_to(target)
+    result = run("scan", GOOD, "--format", "json", "-o", str(link))
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8"))["documents"] == 1
+    assert sorted(path.name for path in target.parent.iterdir()) == ["latest.json"]
+
+
+@pytest.mark.parametrize("command", [["clean"], ["scan"], ["scan", "--format", "json"]], ids=["clean", "scan-table", "scan-json"])
+def test_a_full_standard_output_is_one_line_and_exit_1(command):
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "arabic_dedupe", *command, GOOD], stdout=full, stderr=subprocess.PIPE, timeout=60
+        )
+    assert done.returncode == 1
+    assert done.stderr == b"dedupe: cannot write the output: No space left on device\n"

@@ -577,4 +577,13 @@ def main(arguments: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(EXIT_OK)
+    except OSError as error:
+        if error.filename is not None:
+            raise  # a file we did not expect to touch: a bug, keep the traceback
+        # Standard output failed (`> /dev/full`, a full disk): say so once; the buffer
+        # goes to /dev/null so that Python's own flush at exit does not fail again.
+        click.echo(f"dedupe: cannot write the output: {error.strerror or error}", err=True)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_PROBLEM)
     sys.exit(EXIT_OK)

@@ -19,10 +19,17 @@ def write_atomically(path: str, text: str) -> None:
 
     A folder in the way is a usage error; a folder that cannot be created or written is
     reported in one line (a full disk or a read-only mount is not a bug to trace back).
+    A device, FIFO or socket (`-o /dev/stdout`) is written in place: renaming over it
+    would replace the device node with a file. A symbolic link is followed, so the file it
+    points to gets the new content and the link stays a link.
     """
     if os.path.isdir(path):
         raise UsageError(f"{path} is a folder; give the name of a file to write")
-    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path) and not os.path.isfile(path):
+        _write_in_place(path, text)
+        return
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(os.path.abspath(target))
     try:
         os.makedirs(folder, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".dedupe-", suffix=".tmp", dir=folder)
@@ -33,7 +40,7 @@ def write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException as error:
         if os.path.exists(temporary):
             os.unlink(temporary)
@@ -43,6 +50,14 @@ def write_atomically(path: str, text: str) -> None:
                 "Free some space or choose another path"
             ) from None
         raise
+
+
+def _write_in_place(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise DedupeError(f"cannot write {path}: {error.strerror or error}; choose another output") from None
 
 
 def _inside(path: str, folder: str) -> bool:
