@@ -196,13 +196,24 @@ class SQLiteStore:
         if not probe:
             return set()
         rows = self.connection.execute(
-            "SELECT DISTINCT documents.id FROM ("
-            "  SELECT document, row_number() OVER (PARTITION BY key ORDER BY document) AS rank"
-            "  FROM buckets WHERE key IN (SELECT value FROM json_each(?))"
-            ") AS found JOIN documents ON documents.number = found.document WHERE found.rank <= ?",
-            (json.dumps(probe), limit),
+            "SELECT key, document FROM buckets WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key, document",
+            (json.dumps(probe),),
+        ).fetchall()
+        if not rows:
+            return set()
+        entries = numpy.array(rows, dtype=numpy.int64)
+        # Rank of each entry inside its bucket (rows come sorted by key, then document
+        # number, i.e. insertion order); keep the first `limit` of each bucket.
+        first_of_bucket = numpy.ones(len(entries), dtype=bool)
+        first_of_bucket[1:] = entries[1:, 0] != entries[:-1, 0]
+        starts = numpy.flatnonzero(first_of_bucket)
+        sizes = numpy.diff(numpy.append(starts, len(entries)))
+        rank = numpy.arange(len(entries)) - numpy.repeat(starts, sizes)
+        numbers = numpy.unique(entries[rank < limit, 1])
+        found = self.connection.execute(
+            "SELECT id FROM documents WHERE number IN (SELECT value FROM json_each(?))", (json.dumps(numbers.tolist()),)
         )
-        return {row[0] for row in rows}
+        return {row[0] for row in found}
 
     def get(self, ids: Iterable[str]) -> list[StoredDocument]:
         wanted = list(dict.fromkeys(ids))
