@@ -63,6 +63,8 @@ _TEXT_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)) + b"\t\n\r\f\
 _ASCII_BYTES = bytes(range(0x80))
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters that would break a one-line message or drive a terminal if printed raw.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ARABIC_LETTER = re.compile("[\u0621-\u063a\u0641-\u064a\u0671-\u06d3]")
 _LETTER = re.compile(r"[^\W\d_]")
 _DEFINITE_ARTICLE = "\N{ARABIC LETTER ALEF}\N{ARABIC LETTER LAM}"
@@ -345,16 +347,20 @@ def _count(number: int, noun: str) -> str:
 
 
 def display_path(path: str) -> str:
-    """A path as it can be printed: bytes that are not UTF-8 shown as \\x escapes.
+    """A path as it can be printed on one line: bytes that are not UTF-8 shown as \\x
+    escapes, control and bidi-override characters as Python escapes.
 
     >>> display_path("news/\\udcff.txt")
     'news/\\\\xff.txt'
+    >>> display_path("bad\\nname\\x1b[31m.txt")
+    'bad\\\\nname\\\\x1b[31m.txt'
     """
     try:
         path.encode("utf-8")
-        return path
+        shown = path
     except UnicodeEncodeError:
-        return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+        shown = os.fsencode(path).decode("utf-8", errors="backslashreplace")
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), shown)
 
 
 def _site(path: str) -> str:
@@ -559,7 +565,11 @@ def _size(size: int) -> str:
 def _name_warnings(path: str, shown: str) -> tuple[str, ...]:
     if shown == path:
         return ()
-    return (f"{shown}: file name is not valid UTF-8; shown with \\x escapes. Rename the file to silence this.",)
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return (f"{shown}: file name is not valid UTF-8; shown with \\x escapes. Rename the file to silence this.",)
+    return (f"{shown}: file name holds control characters; shown escaped. Rename the file to silence this.",)
 
 
 def _document_from_bytes(

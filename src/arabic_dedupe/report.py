@@ -575,9 +575,8 @@ def _render_table(report: Report, *, color: bool, width: int, exceeded: list[str
     if report.paragraph_clusters:
         console.print(_paragraph_table(report))
     for item in report.skipped:
-        console.print(
-            Text.assemble(("Skipped ", "yellow"), _displayable(item.path), ": ", _displayable(item.message))
-        )
+        # The reader's messages already start with the path.
+        console.print(Text.assemble(("Skipped: ", "yellow"), _displayable(item.message)))
     for warning in report.warnings:
         console.print(Text.assemble(("Warning: ", "yellow"), _displayable(warning)))
     return _without_trailing_spaces(console.file.getvalue())

@@ -156,31 +156,25 @@ def minhash(shingles: numpy.ndarray, owners: numpy.ndarray, owner_count: int, pe
     signatures = numpy.full((owner_count, num_perm), numpy.iinfo(numpy.uint32).max, dtype=numpy.uint32)
     if len(shingles) == 0:
         return signatures
-    present, starts = numpy.unique(owners, return_index=True)
-    bounds = numpy.append(starts, len(shingles))
     multipliers = permutations.multipliers[:, None]
     increments = permutations.increments[:, None]
     # Permutations down, shingles across: the per-owner minimum then runs along contiguous
-    # memory, and one buffer serves every chunk (fresh memory is slow to touch here).
-    buffer = numpy.empty((num_perm, min(_CHUNK_ROWS, len(shingles)) + 1), dtype=numpy.uint64)
-    group = 0
-    while group < len(present):
-        # Take whole owners until the chunk holds about _CHUNK_ROWS shingles; an owner
-        # bigger than that gets a chunk (and a buffer) of its own.
-        last = numpy.searchsorted(bounds, bounds[group] + _CHUNK_ROWS, side="right") - 1
-        last = min(max(last, group + 1), len(present))
-        rows = shingles[bounds[group] : bounds[last]]
-        if len(rows) > buffer.shape[1]:
-            buffer = numpy.empty((num_perm, len(rows)), dtype=numpy.uint64)
+    # memory, and one buffer of fixed size serves every chunk (fresh memory is slow to
+    # touch here, and a one-line 50 MB file must not need a matrix of its own).
+    buffer = numpy.empty((num_perm, min(_CHUNK_ROWS, len(shingles))), dtype=numpy.uint64)
+    for start in range(0, len(shingles), _CHUNK_ROWS):
+        rows = shingles[start : start + _CHUNK_ROWS]
+        chunk_owners = owners[start : start + _CHUNK_ROWS]
         values = buffer[:, : len(rows)]
         numpy.multiply(multipliers, rows[None, :], out=values)
         numpy.add(values, increments, out=values)
-        local_starts = bounds[group:last] - bounds[group]
-        # The top 32 bits are the hash value; the minimum commutes with the shift, so
-        # shift only the per-owner minima.
-        minima = numpy.minimum.reduceat(values, local_starts, axis=1)
-        signatures[present[group:last]] = (minima.T >> numpy.uint64(32)).astype(numpy.uint32)
-        group = last
+        segment_starts = numpy.concatenate(([0], numpy.flatnonzero(chunk_owners[1:] != chunk_owners[:-1]) + 1))
+        minima = numpy.minimum.reduceat(values, segment_starts, axis=1)
+        # The top 32 bits are the hash value; the minimum commutes with the shift, so only
+        # the per-owner minima are shifted, then folded into owners that span chunks.
+        segment_owners = chunk_owners[segment_starts]
+        shifted = (minima.T >> numpy.uint64(32)).astype(numpy.uint32)
+        signatures[segment_owners] = numpy.minimum(signatures[segment_owners], shifted)
     return signatures
 
 
