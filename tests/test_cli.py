@@ -489,3 +489,18 @@ def test_a_closed_pipe_ends_clean_quietly(big_folder, tmp_path):
     assert len(done.stdout.decode("utf-8").splitlines()) == 1
     assert errors.read_text(encoding="utf-8") == ""
     assert status.read_text(encoding="utf-8") == "0\n"
+
+
+def test_ctrl_c_while_starting_prints_one_line_not_a_traceback():
+    # The signal lands while the command is still importing its libraries.
+    process = subprocess.Popen(
+        dedupe_command("scan", str(ROOT / "fixtures" / "seeds")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.12)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"Traceback" not in stderr
+    assert len(stderr.splitlines()) == 1 and stderr.startswith(b"dedupe: interrupted")
