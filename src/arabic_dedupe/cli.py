@@ -168,7 +168,8 @@ def run_indexed(documents: list[Document], settings: Settings, skipped: tuple[Sk
         return run_scan(documents, settings, skipped, options)
     store = index_library.open_index(location, settings, create=add)
     try:
-        return index_library.query(store, documents, settings, skipped=skipped, add=add)
+        jobs = options.get("jobs") or os.cpu_count() or 1
+        return index_library.query(store, documents, settings, skipped=skipped, add=add, jobs=jobs)
     finally:
         store.close()
 

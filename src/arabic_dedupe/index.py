@@ -46,7 +46,15 @@ from arabic_dedupe import candidates
 from arabic_dedupe.config import Settings
 from arabic_dedupe.errors import StoreError
 from arabic_dedupe.model import CleanDocument, Document, Paragraph, Report, Skipped
-from arabic_dedupe.pipeline import BATCH_DOCUMENTS, Prepared, corpus_boilerplate, detect, matching_forms, prepare_batch
+from arabic_dedupe.pipeline import (
+    BATCH_DOCUMENTS,
+    Prepared,
+    corpus_boilerplate,
+    detect,
+    matching_forms,
+    prepare,
+    prepare_batch,
+)
 from arabic_dedupe.signature import Fingerprints, concatenate, mix64
 from arabic_dedupe.stores import Store, StoredDocument, open_store
 
@@ -153,15 +161,15 @@ def encode_fingerprint(fingerprints: Fingerprints, document: int) -> bytes:
     num_perm = fingerprints.document_signatures.shape[1]
     parts = (
         _HEADER.pack(_MAGIC, last - first, len(shingles), len(numbers), num_perm),
-        fingerprints.text_hashes[document : document + 1].astype("<u8").tobytes(),
-        fingerprints.document_signatures[document].astype("<u4").tobytes(),
-        fingerprints.paragraph_lengths[first:last].astype("<i8").tobytes(),
-        fingerprints.paragraph_words[first:last].astype("<i8").tobytes(),
-        fingerprints.paragraph_hashes[first:last].astype("<u8").tobytes(),
-        fingerprints.paragraph_signatures[first:last].astype("<u4").tobytes(),
-        numpy.diff(shingle_bounds).astype("<i8").tobytes(),
-        shingles.astype("<u8").tobytes(),
-        numbers.astype("<u8").tobytes(),
+        fingerprints.text_hashes[document : document + 1].astype("<u8", copy=False).tobytes(),
+        fingerprints.document_signatures[document].astype("<u4", copy=False).tobytes(),
+        fingerprints.paragraph_lengths[first:last].astype("<i8", copy=False).tobytes(),
+        fingerprints.paragraph_words[first:last].astype("<i8", copy=False).tobytes(),
+        fingerprints.paragraph_hashes[first:last].astype("<u8", copy=False).tobytes(),
+        fingerprints.paragraph_signatures[first:last].astype("<u4", copy=False).tobytes(),
+        numpy.diff(shingle_bounds).astype("<i8", copy=False).tobytes(),
+        shingles.astype("<u8", copy=False).tobytes(),
+        numbers.astype("<u8", copy=False).tobytes(),
     )
     return b"".join(parts)
 
@@ -386,6 +394,7 @@ def query(
     *,
     skipped: tuple[Skipped, ...] = (),
     add: bool = False,
+    jobs: int = 1,
 ) -> tuple[Report, list[CleanDocument]]:
     """Report new documents that duplicate indexed ones or each other; add them if `add`.
 
@@ -406,15 +415,9 @@ def query(
         claim(store, settings)
     elif (recorded := store.parameters()) is not None:
         check_parameters(recorded, settings, store.location)
-    batches = [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
-    site_lines = corpus_boilerplate(batches, settings.strip_boilerplate)
-    prepared = [prepare_batch(batch, site_lines, settings) for batch in batches] or [prepare_batch([], {}, settings)]
-    new_cleaned = [document for part in prepared for document in part.cleaned]
-    new_forms = [form for part in prepared for form in part.forms]
-    new_prints = concatenate([part.fingerprints for part in prepared])
-    for part in prepared:
-        for stage, value in part.seconds.items():
-            seconds[stage] = round(seconds.get(stage, 0.0) + value, 4)
+    prepared = prepare(documents, settings, jobs=jobs)
+    new_cleaned, new_forms, new_prints = prepared.cleaned, prepared.forms, prepared.fingerprints
+    seconds.update(prepared.seconds)
     clock = time.perf_counter()
 
     keys = bucket_keys(new_prints, settings)
@@ -433,9 +436,9 @@ def query(
     lap("index load")
     report = detect(cleaned, stored_forms + new_forms, fingerprints, settings, skipped=skipped, new=new)
     if add:
-        for part in prepared:
-            if part.cleaned:
-                store.add(records_of(part, settings))
+        records = records_of(prepared, settings)
+        for start in range(0, len(records), BATCH_DOCUMENTS):
+            store.add(records[start : start + BATCH_DOCUMENTS])
         lap("index add")
     return _count_new_duplicates(report, new_ids, len(stored), seconds), cleaned
 
