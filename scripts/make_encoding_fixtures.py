@@ -122,8 +122,8 @@ def encoding_cases() -> list[dict]:
           "source as UTF-8."]),
     ]
     skipped = [
-        ("empty.txt", b"", "an empty file", "{path}: empty file; skipped."),
-        ("whitespace-only.txt", b" \r\n\t\n  \n", "nothing but white space", "{path}: empty file; skipped."),
+        ("empty.txt", b"", "an empty file", "{path}: empty file; skipped. Check that it was saved completely."),
+        ("whitespace-only.txt", b" \r\n\t\n  \n", "nothing but white space", "{path}: empty file; skipped. Check that it was saved completely."),
         ("binary.png", tiny_png(), "a picture (compressed pixels: about a fifth are control bytes)",
          "{path}: binary file (22% non-text bytes); skipped. Pass text files, or use --glob to select them."),
         ("binary-executable.txt", executable_like(), "an executable, even when named .txt",

@@ -190,7 +190,7 @@ def test_an_unreadable_input_exits_1_after_writing_the_rest(corpus):
     (corpus / "e.txt").write_bytes(b"")
     result = run("corpus", "--out", "out", "--drop-duplicates")
     assert result.exit_code == 1
-    assert "dedupe: corpus/e.txt: empty file; skipped.\n" in result.stderr
+    assert "dedupe: corpus/e.txt: empty file; skipped. Check that it was saved completely.\n" in result.stderr
     assert sorted(files_under(Path("out"))) == ["a.txt", "d.txt", "dedupe-manifest.jsonl"]
 
 

@@ -127,7 +127,7 @@ def test_both_unreadable_files_are_reported(tmp_path):
     result = run(str(empty), str(tmp_path / "missing.txt"))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"dedupe: {empty}: empty file; skipped.",
+        f"dedupe: {empty}: empty file; skipped. Check that it was saved completely.",
         f"dedupe: {tmp_path / 'missing.txt'}: no such file or folder; skipped. Check the path.",
     ]
 

@@ -229,7 +229,7 @@ def test_stdin_is_read_as_one_document():
 
 def test_stdin_missing_or_empty_is_skipped():
     assert read("-") == [Skipped("-", "-: no standard input was given; skipped. Pipe text in, or pass file paths.")]
-    assert read("-", stdin=io.BytesIO(b"\n\n")) == [Skipped("-", "-: empty file; skipped.")]
+    assert read("-", stdin=io.BytesIO(b"\n\n")) == [Skipped("-", "-: empty file; skipped. Check that it was saved completely.")]
 
 
 # --- inputs that cannot be used -------------------------------------------------------
@@ -392,7 +392,7 @@ def test_jsonl_records_become_documents_and_bad_lines_are_skipped():
         (f"{path}#surrogate", "نص \ufffd مكسور"),
         (f"{path}#7", "معرف رقمي"),
         ("skipped", f"{where}8: the line holds a list, not a JSON object; skipped. Each line must be an object with a 'text' field."),
-        ("skipped", f"{where}9: empty text; skipped."),
+        ("skipped", f"{where}9: empty text; skipped. Check the text field of this record."),
         ("skipped", f"{where}10: field 'text' holds a number, not text; skipped. Use --text-field to name the field that holds the text."),
     ]
     first, second, surrogate, numbered = (result for result in results if isinstance(result, Document))
@@ -445,7 +445,7 @@ def test_invalid_utf8_inside_a_jsonl_line_is_replaced(tmp_path):
 def test_empty_jsonl_is_skipped(tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_bytes(b"\n")
-    assert read(path) == [Skipped(str(path), f"{path}: empty file; skipped.")]
+    assert read(path) == [Skipped(str(path), f"{path}: empty file; skipped. Check that it was saved completely.")]
 
 
 def test_csv_rows_become_documents_with_their_start_lines():
@@ -454,7 +454,7 @@ def test_csv_rows_become_documents_with_their_start_lines():
     assert [outcome(result) for result in results] == [
         (f"{path}#c1", "فقرة أولى.\nفقرة ثانية، بعد فاصلة."),
         (f"{path}#4", "نص الصف الثالث"),
-        ("skipped", f"{path}:6: empty text; skipped."),
+        ("skipped", f"{path}:6: empty text; skipped. Check the text field of this record."),
         (f"{path}#c4", "آخر صف"),
     ]
     assert [(result.first_line, result.site, result.title) for result in results if isinstance(result, Document)] == [

@@ -226,6 +226,14 @@ def clean(paths, out, show_matching_form, output_format, drop_duplicates, keep, 
         cleaned, manifest_text = _without_duplicates(documents, skipped, keep or KEEP_POLICIES[0])
     else:
         cleaned = clean_documents(documents, strip_boilerplate=True)
+    for document in cleaned:
+        if not document.paragraphs:
+            click.echo(
+                f"dedupe: {document.id}: no text left after cleaning (only marks, page furniture or "
+                "blank lines); nothing printed or written for it. Check the file.",
+                err=True,
+            )
+    cleaned = [document for document in cleaned if document.paragraphs]
 
     def body(document: CleanDocument) -> str:
         if show_matching_form:

@@ -474,6 +474,7 @@ def detect(
         "short_text_shingles": verify.SHORT_TEXT_SHINGLES,
         "short_text_ratio": verify.SHORT_TEXT_RATIO,
     }
+    reported = cleaned if new is None else [cleaned[index] for index in numpy.flatnonzero(new)]
     report = Report(
         documents=count,
         article_clusters=tuple(article_clusters),
@@ -481,8 +482,21 @@ def detect(
         parameters=parameters,
         stats=stats,
         skipped=tuple(skipped),
+        warnings=_warnings(reported),
     )
     return report
+
+
+def _warnings(cleaned: list[CleanDocument]) -> tuple[str, ...]:
+    """What the reader said about each document, and documents that cleaning emptied."""
+    warnings = [warning for document in cleaned for warning in document.document.warnings]
+    warnings += [
+        f"{document.id}: no text left after cleaning (only marks, page furniture or blank lines); "
+        "it takes no part in matching. Check the file."
+        for document in cleaned
+        if not document.paragraphs
+    ]
+    return tuple(warnings)
 
 
 def _paragraph_report(

@@ -580,7 +580,7 @@ def _document_from_bytes(
         return _skipped_binary(shown, share)
     text, encoding, decode_warnings = decode_bytes(data, shown)
     if not text.strip():
-        return Skipped(shown, f"{shown}: empty file; skipped.")
+        return Skipped(shown, f"{shown}: empty file; skipped. Check that it was saved completely.")
     return Document(
         id=shown, text=text, site=site, path=shown, encoding=encoding, warnings=warnings + decode_warnings
     )
@@ -663,7 +663,7 @@ def _read_jsonl(path: str, options: _Options, *, compressed: bool) -> Iterator[D
             )
             return
     if records == 0:
-        yield Skipped(shown, f"{shown}: empty file; skipped.")
+        yield Skipped(shown, f"{shown}: empty file; skipped. Check that it was saved completely.")
 
 
 def _record_from_json_line(
@@ -715,7 +715,7 @@ def _read_csv(path: str, data: bytes, options: _Options) -> Iterator[Document | 
     while header is not None and not any(cell.strip() for cell in header):
         header = next(rows, None)
     if header is None:
-        yield Skipped(shown, f"{shown}: empty file; skipped.")
+        yield Skipped(shown, f"{shown}: empty file; skipped. Check that it was saved completely.")
         return
     header = [cell.strip() for cell in header]
     if options.text_field not in header:
@@ -747,7 +747,7 @@ def _read_csv(path: str, data: bytes, options: _Options) -> Iterator[Document | 
             pending = []
         yield result
     if records == 0:
-        yield Skipped(shown, f"{shown}: no rows under the header; skipped.")
+        yield Skipped(shown, f"{shown}: no rows under the header; skipped. Check that the CSV holds articles below its header row.")
 
 
 def _document_from_record(
@@ -785,7 +785,7 @@ def _document_from_record(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _repair_mojibake(text, where, warnings)
     if not text.strip():
-        return Skipped(shown, f"{where}: empty text; skipped.")
+        return Skipped(shown, f"{where}: empty text; skipped. Check the text field of this record.")
     record_id = _field_text(fields.get(options.id_field)) or str(line)
     return Document(
         id=f"{shown}#{record_id}",
