@@ -139,7 +139,7 @@ def lsh_recall_of(documents: list[Document], settings: Settings,
     try:
         from arabic_dedupe import candidates
         from arabic_dedupe.pipeline import (
-            _DocumentComparer,
+            DocumentComparer,
             clean_documents,
             fingerprint_documents,
             matching_forms,
@@ -151,7 +151,7 @@ def lsh_recall_of(documents: list[Document], settings: Settings,
     cleaned = clean_documents(documents, settings.strip_boilerplate)
     forms = matching_forms(cleaned, settings.normalize)
     fingerprints = fingerprint_documents(forms, settings)
-    comparer = _DocumentComparer(fingerprints, forms, settings)
+    comparer = DocumentComparer(fingerprints, forms, settings)
     count = len(documents)
     chosen = pairs_to_check(count) if pairs_to_check else list(combinations(range(count), 2))
     exhaustive = [pair for pair in chosen if comparer.similarity_if_duplicate(*pair) is not None]

@@ -244,7 +244,7 @@ def test_lsh_finds_what_exhaustive_verification_finds() -> None:
     forms = pipeline.matching_forms(cleaned, True)
     settings = Settings()
     prints = pipeline.fingerprint_documents(forms, settings)
-    comparer = pipeline._DocumentComparer(prints, forms, settings)
+    comparer = pipeline.DocumentComparer(prints, forms, settings)
     exhaustive = {
         (a, b)
         for a, b in itertools.combinations(range(len(documents)), 2)

@@ -95,7 +95,7 @@ def judge_pairs(
 
 
 def _verdicts(forms, fingerprints, pairs: Sequence[tuple[int, int]], settings: Settings) -> list[Verdict]:
-    comparer = pipeline._DocumentComparer(fingerprints, forms, settings)
+    comparer = pipeline.DocumentComparer(fingerprints, forms, settings)
     verdicts = []
     for first, second in pairs:
         if len(comparer.shingles(first)) == 0 or len(comparer.shingles(second)) == 0:

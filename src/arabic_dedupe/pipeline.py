@@ -190,7 +190,7 @@ def _lede_row(fingerprints: Fingerprints, document: int) -> int | None:
     return int(first + (long_enough[0] if len(long_enough) else numpy.argmax(words)))
 
 
-class _DocumentComparer:
+class DocumentComparer:
     """Computes Evidence for document pairs, caching each document's shingle set."""
 
     def __init__(self, fingerprints: Fingerprints, forms: list[list[str]], settings: Settings):
@@ -403,7 +403,7 @@ def detect(
     }
     lap("candidates")
 
-    comparer = _DocumentComparer(fingerprints, forms, settings)
+    comparer = DocumentComparer(fingerprints, forms, settings)
     verified = 0
     for first, second in sorted(pairs):
         if settings.verify:
