@@ -188,7 +188,7 @@ def generate_corpus(folder: Path, count: int, seed: int) -> list[str]:
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory) -> tuple[Path, list[str]]:
     folder = tmp_path_factory.mktemp("corpus") / "crawl"
-    return folder, generate_corpus(folder, 5000, seed=11)
+    return folder, generate_corpus(folder, 8000, seed=11)
 
 
 def start_adding(folder: Path, location: str) -> subprocess.Popen:
