@@ -398,6 +398,9 @@ def detect(
     )
     count = len(documents)
     exact_groups, pairs = candidate_pairs(fingerprints, paragraph_groups, settings)
+    if new is not None:
+        # Two indexed documents were compared when they were added.
+        pairs = {(first, second) for first, second in pairs if new[first] or new[second]}
     edges: dict[tuple[int, int], float] = {
         (int(group[0]), int(member)): 1.0 for group in exact_groups for member in group[1:]
     }
