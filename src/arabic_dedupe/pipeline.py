@@ -220,7 +220,7 @@ class DocumentComparer:
             ratio = fuzz.ratio(" ".join(self.forms[first]), " ".join(self.forms[second]))
             return verify.Evidence(jaccard, containment, 1.0, 1.0, fuzzy=ratio)
         first_lede, second_lede = self.lede(first), self.lede(second)
-        lede_similarity = fuzz.ratio(first_lede, second_lede) / 100.0
+        lede_similarity = fuzz.partial_ratio(first_lede, second_lede) / 100.0
         if verify.numbers_disagree(first_lede, second_lede):
             numbers = 0.0
         else:

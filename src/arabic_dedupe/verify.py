@@ -16,8 +16,8 @@ import numpy
 SHORT_TEXT_SHINGLES = 12
 SHORT_TEXT_RATIO = 90.0
 # Between "shares a lot" and "contains the other", what carries the news decides: an
-# edited copy keeps its source's lede (character-level ratio of the two ledes, so a changed
-# word or comma costs little) and its numbers; a follow-up or a second write-up of the
+# edited copy keeps its source's lede (rapidfuzz partial ratio of the two ledes, so a changed
+# word, a comma or a dateline put in front costs little) and its numbers; a follow-up or a second write-up of the
 # event brings a lede of its own. The band starts where SaudiNewsNet's republished wire
 # stories start (containment 0.6).
 EDITED_CONTAINMENT = 0.6
