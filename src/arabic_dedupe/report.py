@@ -1,4 +1,4 @@
-"""Renders a scan's Report: rich table, JSON contract, JSONL, CSV, GitHub and JUnit, HTML.
+"""Renders a scan's Report: rich table, JSON contract, JSONL, CSV; GitHub and JUnit (ci_report), HTML.
 
 Every format is derived from `report_to_dict` or the Report itself, so formats cannot disagree.
 """
@@ -12,7 +12,6 @@ import json
 import re
 import time
 import unicodedata
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from rich import box
@@ -58,8 +57,6 @@ _LINE_BREAKS_IN_STRINGS = str.maketrans(
         "\N{PARAGRAPH SEPARATOR}": "\\u2029",
     }
 )
-# Characters XML 1.0 cannot carry at all, even escaped; scraped text sometimes has them.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def duplicate_rate(report: Report) -> float:
@@ -251,10 +248,8 @@ def render(
         return _render_jsonl(report, exceeded=None)
     if format == "csv":
         return _render_csv(report)
-    if format == "github":
-        return _render_github(report, exceeded=())
-    if format == "junit":
-        return _render_junit(report, exceeded=())
+    if format in ("github", "junit"):
+        return _render_ci(report, format, exceeded=())
     if format == "html":
         # Imported here because html_report imports this module for its shared helpers.
         from arabic_dedupe import html_report
@@ -282,11 +277,17 @@ def render_check(
         return _json_document({**report_to_dict(report), "exceeded": list(exceeded)})
     if format == "jsonl":
         return _render_jsonl(report, exceeded=list(exceeded))
-    if format == "github":
-        return _render_github(report, exceeded=exceeded)
-    if format == "junit":
-        return _render_junit(report, exceeded=exceeded)
+    if format in ("github", "junit"):
+        return _render_ci(report, format, exceeded=exceeded)
     return render(report, format, color=color, width=width)
+
+
+def _render_ci(report: Report, format: str, *, exceeded: Sequence[str]) -> str:
+    # Imported here because ci_report imports this module for its shared helpers.
+    from arabic_dedupe import ci_report
+
+    renderer = ci_report.render_github if format == "github" else ci_report.render_junit
+    return renderer(report, exceeded=exceeded)
 
 
 # --- machine formats ---------------------------------------------------------------------
@@ -380,164 +381,8 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-# --- CI formats --------------------------------------------------------------------------
-
-
-def escape_workflow_data(text: str) -> str:
-    """Escapes the message of a GitHub Actions workflow command (after the `::`).
-
-    >>> escape_workflow_data("50% done\\r\\nnext")
-    '50%25 done%0D%0Anext'
-    """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_workflow_property(text: str) -> str:
-    """Escapes a property value of a workflow command, where `,` and `:` are separators.
-
-    >>> escape_workflow_property("news, daily: 1.txt")
-    'news%2C daily%3A 1.txt'
-    """
-    return escape_workflow_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _workflow_command(command: str, message: str, **properties: str | int) -> str:
-    rendered = ",".join(
-        f"{name}={escape_workflow_property(str(value))}" for name, value in properties.items()
-    )
-    separator = " " if rendered else ""
-    return f"::{command}{separator}{rendered}::{escape_workflow_data(message)}\n"
-
-
-def _render_github(report: Report, *, exceeded: Sequence[str]) -> str:
-    lines = []
-    for cluster in report.article_clusters:
-        for index, member in enumerate(cluster.members):
-            if member == cluster.representative:
-                continue
-            kind = "an exact copy" if cluster.exact else "a near-duplicate"
-            message = (
-                f"{member} is {kind} of {cluster.representative} "
-                f"(similarity {format_similarity(member_similarity(cluster, index))}, "
-                f"cluster of {len(cluster.members)})"
-            )
-            lines.append(
-                _workflow_command(
-                    "error", message, file=member, line=1, title="Near-duplicate article"
-                )
-            )
-    for cluster in report.paragraph_clusters:
-        for copy in cluster.members:
-            others = [other for other in cluster.members if other != copy]
-            message = (
-                f"paragraph {copy.paragraph} is repeated in {_count(len(others), 'other place')}: "
-                f"{_locations(others)} (similarity {format_similarity(cluster.min_similarity)}): "
-                f"{snippet(cluster.text)}"
-            )
-            lines.append(
-                _workflow_command(
-                    "warning", message, file=copy.document, line=copy.line, title="Repeated paragraph"
-                )
-            )
-    for budget in exceeded:
-        lines.append(_workflow_command("error", budget, title="Duplication budget exceeded"))
-    lines.append(_workflow_command("notice", _summary_sentence(report), title="dedupe"))
-    return "".join(lines)
-
-
-def _locations(copies: Sequence[ParagraphCopy], limit: int = 5) -> str:
-    shown = ", ".join(f"{copy.document}:{copy.line}" for copy in copies[:limit])
-    hidden = len(copies) - limit
-    return f"{shown} and {hidden} more" if hidden > 0 else shown
-
-
-def _summary_sentence(report: Report) -> str:
-    return (
-        f"{_count(report.documents, 'document')}, "
-        f"{_count(duplicate_articles(report), 'duplicate article')} in "
-        f"{_count(len(report.article_clusters), 'cluster')}, duplicate rate "
-        f"{duplicate_rate(report):.1%}, "
-        f"{_count(len(report.paragraph_clusters), 'repeated paragraph')}"
-    )
-
-
 def _count(number: int, noun: str) -> str:
-    """
-    >>> _count(1, "cluster"), _count(0, "cluster")
-    ('1 cluster', '0 clusters')
-    """
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _xml_text(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def _render_junit(report: Report, *, exceeded: Sequence[str]) -> str:
-    suite = ElementTree.Element("testsuite", name="dedupe")
-    failures = 0
-    budgets = ElementTree.SubElement(
-        suite, "testcase", classname="dedupe.budgets", name="duplication budgets"
-    )
-    if exceeded:
-        failures += 1
-        failure = ElementTree.SubElement(
-            budgets,
-            "failure",
-            type="budget-exceeded",
-            message=_xml_text(f"{_count(len(exceeded), 'budget')} exceeded"),
-        )
-        failure.text = _xml_text("\n".join(exceeded))
-    for number, cluster in enumerate(report.article_clusters, start=1):
-        for index, member in enumerate(cluster.members):
-            if member == cluster.representative:
-                continue
-            # One failing case per redundant document: that is the unit a fix removes.
-            failures += 1
-            case = ElementTree.SubElement(
-                suite, "testcase", classname="dedupe.articles", name=_xml_text(member)
-            )
-            failure = ElementTree.SubElement(
-                case,
-                "failure",
-                type="near-duplicate",
-                message=_xml_text(
-                    f"{'exact copy' if cluster.exact else 'near-duplicate'} of "
-                    f"{cluster.representative} (similarity "
-                    f"{format_similarity(member_similarity(cluster, index))})"
-                ),
-            )
-            failure.text = _xml_text(
-                f"article cluster {number}: {', '.join(cluster.members)}\n{snippet(cluster.snippet)}"
-            )
-    for number, cluster in enumerate(report.paragraph_clusters, start=1):
-        # Repeated paragraphs are warnings elsewhere (they do not fail a check by
-        # themselves), so they pass here and carry the details in system-out.
-        case = ElementTree.SubElement(
-            suite,
-            "testcase",
-            classname="dedupe.paragraphs",
-            name=_xml_text(f"repeated paragraph {number}"),
-        )
-        output = ElementTree.SubElement(case, "system-out")
-        output.text = _xml_text(
-            f"{len(cluster.members)} copies (similarity {format_similarity(cluster.min_similarity)}): "
-            f"{_locations(cluster.members, limit=len(cluster.members))}\n{cluster.text}"
-        )
-    for item in report.skipped:
-        case = ElementTree.SubElement(
-            suite, "testcase", classname="dedupe.inputs", name=_xml_text(item.path)
-        )
-        ElementTree.SubElement(case, "skipped", message=_xml_text(item.message))
-    suite.set("tests", str(len(suite)))
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
-    suite.set("skipped", str(len(report.skipped)))
-    root = ElementTree.Element("testsuites", name="dedupe")
-    root.append(suite)
-    ElementTree.indent(root)
-    body = ElementTree.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
 
 
 # --- the table for people ----------------------------------------------------------------
