@@ -101,7 +101,7 @@ def _verdicts(forms, fingerprints, pairs: Sequence[tuple[int, int]], settings: S
         if len(comparer.shingles(first)) == 0 or len(comparer.shingles(second)) == 0:
             verdicts.append(Verdict(False, NO_TEXT, 0.0, verify.Evidence(0.0, 0.0, 0.0, 0.0)))
             continue
-        evidence = comparer.evidence(first, second)
+        evidence = comparer.evidence(first, second, complete=True)
         if fingerprints.text_hashes[first] == fingerprints.text_hashes[second]:
             verdicts.append(Verdict(True, EXACT_COPY, 1.0, evidence, exact=True))
             continue
