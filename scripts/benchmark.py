@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -163,6 +164,7 @@ def work_rensa(files: list[str]) -> dict:
 
 
 def work_library(files: list[str]) -> dict:
+    import arabic_dedupe
     from arabic_dedupe.model import Document
     from arabic_dedupe.pipeline import scan_documents
     from arabic_dedupe.reader import read_documents
@@ -175,6 +177,7 @@ def work_library(files: list[str]) -> dict:
         "seconds": report.stats["seconds"],
         "duplicates": report.stats["duplicate_documents"],
         "paragraph_clusters": report.stats["paragraph_clusters"],
+        "module": arabic_dedupe.__file__,
         "documents": len(documents),
         "load_seconds": loaded - started,
         "process_seconds": time.perf_counter() - loaded,
@@ -319,7 +322,16 @@ class Measured:
     exit_code: int
 
 
-def run_process(command: list[str], show_errors: bool = False) -> Measured:
+def snapshot_code(work: Path) -> Path:
+    """Copy the package as it is now, so every contender of this run measures the same code
+    even while the working tree changes; returns the folder to put on PYTHONPATH."""
+    folder = work / "code"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(REPOSITORY / "src" / "arabic_dedupe", folder / "arabic_dedupe", ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def run_process(command: list[str], show_errors: bool = False, code: Path | None = None) -> Measured:
     """Run a command and measure it.
 
     The peak RSS is that of the child alone as long as this process stays small: Linux
@@ -328,7 +340,13 @@ def run_process(command: list[str], show_errors: bool = False) -> Measured:
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=None if show_errors else err, cwd=REPOSITORY)
+        environment = dict(os.environ)
+        if code is not None:
+            # Ahead of the editable install's path entry, so the snapshot is what imports.
+            environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), environment.get("PYTHONPATH")]))
+        process = subprocess.Popen(
+            command, stdout=out, stderr=None if show_errors else err, cwd=REPOSITORY, env=environment
+        )
         sampler = MemorySampler(process.pid)
         # wait4 gives this child's own rusage (with the workers it waited for);
         # RUSAGE_CHILDREN would mix in every command run so far.
@@ -349,11 +367,11 @@ def run_process(command: list[str], show_errors: bool = False) -> Measured:
         )
 
 
-def run_contender(corpus: Corpus, contender: str, repeat: int = 1) -> Run:
+def run_contender(corpus: Corpus, contender: str, repeat: int = 1, code: Path | None = None) -> Run:
     """The fastest (by wall time) of `repeat` runs of a contender, or the first failure."""
     best = None
     for _ in range(repeat):
-        run = run_contender_once(corpus, contender)
+        run = run_contender_once(corpus, contender, code)
         if run.error:
             return run
         if best is None or run.wall_seconds < best.wall_seconds:
@@ -361,13 +379,13 @@ def run_contender(corpus: Corpus, contender: str, repeat: int = 1) -> Run:
     return best
 
 
-def run_contender_once(corpus: Corpus, contender: str) -> Run:
+def run_contender_once(corpus: Corpus, contender: str, code: Path | None = None) -> Run:
     files = corpus.files
     if contender == "cli":
         with tempfile.TemporaryDirectory() as folder:
             output = os.path.join(folder, "report.json")
             dedupe = str(Path(sys.executable).parent / "dedupe")
-            measured = run_process([dedupe, "scan", *files, "--format", "json", "-o", output])
+            measured = run_process([dedupe, "scan", *files, "--format", "json", "-o", output], code=code)
             run = Run.measured(corpus, contender, measured)
             if measured.exit_code != 0 or not os.path.exists(output):
                 run.error = f"exit {measured.exit_code}: {measured.stderr.strip()[-300:]}"
@@ -377,7 +395,7 @@ def run_contender_once(corpus: Corpus, contender: str) -> Run:
             run.stages = report["stats"].get("seconds", {})
             run.duplicates = report["stats"].get("duplicate_documents")
             return run
-    measured = run_process([sys.executable, __file__, "--worker", contender, *files])
+    measured = run_process([sys.executable, __file__, "--worker", contender, *files], code=code)
     run = Run.measured(corpus, contender, measured)
     if measured.exit_code != 0:
         run.error = f"exit {measured.exit_code}: {measured.stderr.strip()[-300:]}"
@@ -388,6 +406,8 @@ def run_contender_once(corpus: Corpus, contender: str) -> Run:
     run.process_seconds = result["process_seconds"]
     run.stages = result.get("seconds", {})
     run.duplicates = result.get("duplicates")
+    if code is not None and "module" in result and not result["module"].startswith(str(code)):
+        run.error = f"imported arabic_dedupe from {result['module']}, not from the snapshot in {code}"
     # The worker's own VmHWM starts at exec, so it is the exact figure where /proc exists.
     run.peak_rss = result.get("peak_rss") or run.peak_rss
     return run
@@ -644,7 +664,7 @@ def render_results(facts: dict, corpora: list[Corpus], notes: list[str], runs: l
         "Other jobs on this machine may have shared the cores (a load average above the core count "
         "says they did), which makes wall times noisy; CPU seconds (user + system) are much less affected. "
         f"Each contender ran {facts['repeat']} time(s); the fastest run is shown.",
-        f"- Code: {facts['commit']}",
+        f"- Code: {facts['commit']}; copied at the start, so every contender ran the same code",
         f"- Command: `{' '.join(['python scripts/benchmark.py', *options])}`",
         "",
         "Corpora (text bytes are the UTF-8 size of the article text alone):",
@@ -745,12 +765,13 @@ def main(arguments: list[str] | None = None) -> int:
         return 0
 
     facts = {**machine_facts(), "repeat": options.repeat}
+    options.work.mkdir(parents=True, exist_ok=True)
+    code = snapshot_code(options.work)
     contenders = [name for name in options.contenders.split(",") if name]
     unknown = set(contenders) - set(CONTENDERS)
     if unknown:
         print(f"benchmark: unknown contender(s) {', '.join(sorted(unknown))}; choose from {', '.join(CONTENDERS)}", file=sys.stderr)
         return 2
-    options.work.mkdir(parents=True, exist_ok=True)
 
     preparation = [sys.executable, __file__, "--worker", "prepare", "--work", str(options.work), "--sizes", options.sizes]
     preparation += ["--full"] if options.full else []
@@ -775,10 +796,10 @@ def main(arguments: list[str] | None = None) -> int:
                 notes.append(note)
                 continue
             print(f"{corpus.name}: {TITLES[contender]} ...", end=" ", flush=True)
-            run = run_contender(corpus, contender, options.repeat)
+            run = run_contender(corpus, contender, options.repeat, code)
             print(run.error or f"{run.wall_seconds:.2f} s, peak {gigabytes(run.peak_rss)} GiB", flush=True)
             runs.append(run)
-        measured = run_process([sys.executable, __file__, "--worker", "normalize", *corpus.files])
+        measured = run_process([sys.executable, __file__, "--worker", "normalize", *corpus.files], code=code)
         if measured.exit_code == 0:
             normalizer.append((corpus, json.loads(measured.stdout.strip().splitlines()[-1])))
         else:
