@@ -75,7 +75,20 @@ def duplicate_rate(report: Report) -> float:
 
 
 def duplicate_articles(report: Report) -> int:
-    """Documents that could be dropped because another member of their cluster is kept."""
+    """Documents that could be dropped because another member of their cluster is kept.
+
+    A scan against an index counts only its new documents; the scanner says how many in
+    `stats["duplicate_documents"]`, which then wins over the cluster sizes.
+
+    >>> from arabic_dedupe.model import ArticleCluster, Report
+    >>> cluster = ArticleCluster(("old-1", "old-2", "new"), "old-1", 0.9, False)
+    >>> duplicate_articles(Report(documents=1, article_clusters=(cluster,), paragraph_clusters=()))
+    2
+    >>> duplicate_articles(Report(1, (cluster,), (), stats={"duplicate_documents": 1}))
+    1
+    """
+    if "duplicate_documents" in report.stats:
+        return int(report.stats["duplicate_documents"])
     return sum(len(cluster.members) - 1 for cluster in report.article_clusters)
 
 
