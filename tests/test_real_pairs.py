@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from arabic_dedupe import pipeline, verify
+from arabic_dedupe import pipeline
 from arabic_dedupe.config import Settings
 from arabic_dedupe.model import Document
 
@@ -47,13 +47,7 @@ def test_middle_band_decisions_on_hand_labelled_real_pairs():
     found = wrong = 0
     for pair in pairs:
         evidence = comparer.evidence(position[pair["first"]], position[pair["second"]], complete=True)
-        duplicate, _ = verify.decide(
-            evidence,
-            jaccard_threshold=settings.jaccard_threshold,
-            containment_threshold=settings.containment_threshold,
-            edited_containment=settings.edited_containment,
-            lede_threshold=settings.lede_threshold,
-        )
+        duplicate, _ = comparer.decide(evidence)
         found += duplicate and pair["duplicate"]
         wrong += duplicate and not pair["duplicate"]
     # Measured 18 of 27 copies found and 2 of 13 non-copies merged (docs/detection.md);

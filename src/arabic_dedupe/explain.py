@@ -105,13 +105,7 @@ def _verdicts(forms, fingerprints, pairs: Sequence[tuple[int, int]], settings: S
         if fingerprints.text_hashes[first] == fingerprints.text_hashes[second]:
             verdicts.append(Verdict(True, EXACT_COPY, 1.0, evidence, exact=True))
             continue
-        duplicate, reason = verify.decide(
-            evidence,
-            jaccard_threshold=settings.jaccard_threshold,
-            containment_threshold=settings.containment_threshold,
-            edited_containment=settings.edited_containment,
-            lede_threshold=settings.lede_threshold,
-        )
+        duplicate, reason = comparer.decide(evidence)
         verdicts.append(Verdict(duplicate, reason, verify.similarity(evidence), evidence))
     return verdicts
 

@@ -265,15 +265,19 @@ class DocumentComparer:
             )
         return verify.Evidence(jaccard, containment, lede_similarity, numbers)
 
-    def similarity_if_duplicate(self, first: int, second: int) -> float | None:
-        evidence = self.evidence(first, second)
-        duplicate, _ = verify.decide(
+    def decide(self, evidence: verify.Evidence) -> tuple[bool, str]:
+        """verify.decide with this scan's thresholds."""
+        return verify.decide(
             evidence,
             jaccard_threshold=self.settings.jaccard_threshold,
             containment_threshold=self.settings.containment_threshold,
             edited_containment=self.settings.edited_containment,
             lede_threshold=self.settings.lede_threshold,
         )
+
+    def similarity_if_duplicate(self, first: int, second: int) -> float | None:
+        evidence = self.evidence(first, second)
+        duplicate, _ = self.decide(evidence)
         return verify.similarity(evidence) if duplicate else None
 
 
