@@ -472,7 +472,7 @@ def clean_document(document: Document, site_lines: frozenset[str] = frozenset())
         )
     removals.sort(key=lambda removal: removal.line)
     paragraphs = tuple(
-        Paragraph(index=position, text=entry.text, line=entry.line)
+        Paragraph(index=position, text=entry.text, line=entry.line, form=entry.norm)
         for position, entry in enumerate(kept)
     )
     return CleanDocument(document=document, paragraphs=paragraphs, removed=tuple(removals))

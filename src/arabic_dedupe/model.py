@@ -51,6 +51,9 @@ class Paragraph:
     index: int
     text: str
     line: int
+    # The matching form, when the boilerplate stage already computed it (it normalizes
+    # every line to judge it); not part of the paragraph's identity.
+    form: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,12 @@ def matching_forms(cleaned: list[CleanDocument], use_normalizer: bool) -> list[l
     """The matching form of every kept paragraph (the original text stays untouched)."""
     if not use_normalizer:
         return [[collapse_whitespace(paragraph.text) for paragraph in document.paragraphs] for document in cleaned]
-    return [normalize_many([paragraph.text for paragraph in document.paragraphs]) for document in cleaned]
+    return [
+        [paragraph.form for paragraph in document.paragraphs]
+        if all(paragraph.form for paragraph in document.paragraphs)
+        else normalize_many([paragraph.text for paragraph in document.paragraphs])
+        for document in cleaned
+    ]
 
 
 def _lede_row(fingerprints: Fingerprints, document: int) -> int | None:
