@@ -570,6 +570,15 @@ def main(arguments: list[str] | None = None) -> None:
     """Console entry point: one line, never a traceback, for interrupts and closed pipes."""
     signal.signal(signal.SIGINT, _interrupt)
     try:
+        _run(arguments)
+    finally:
+        # The work is done and reported: a Ctrl-C during interpreter shutdown must not
+        # turn a finished run into a death by signal.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(arguments: list[str] | None) -> None:
+    try:
         cli.main(args=arguments, prog_name="dedupe", standalone_mode=False)
     except Interrupted:
         click.echo("dedupe: interrupted; outputs are written whole or not at all", err=True)

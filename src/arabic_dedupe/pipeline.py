@@ -65,18 +65,22 @@ def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[
 
 
 def corpus_boilerplate(
-    batches: Sequence[list[Document]], strip_boilerplate: bool, run: Callable = map
+    batches: Sequence[list[Document]],
+    strip_boilerplate: bool,
+    run: Callable = map,
+    references: Sequence[list[Document] | range] | None = None,
 ) -> dict[str, frozenset[str]]:
     """Lines that repeat across a site's documents: counted per batch, merged, thresholded.
 
     The counting is a map-reduce (`run` maps it over batches, in worker processes or
-    Spark), so no process needs the whole corpus in memory at once.
+    Spark), so no process needs the whole corpus in memory at once. `references` are what
+    `run` is given for each batch (positions, for forked workers that hold the corpus).
     """
     if not strip_boilerplate:
         return {}
     counts: dict[str, Counter] = {}
     per_site: Counter = Counter()
-    for batch_counts in run(count_site_lines, batches):
+    for batch_counts in run(_count_job, references if references is not None else batches):
         counts = merge_site_line_counts(counts, batch_counts)
     for batch in batches:
         per_site.update(document.site for document in batch)
@@ -119,20 +123,32 @@ def prepare_batch(
     return Prepared(light, forms, prints, stopwatch.seconds)
 
 
-def _prepare_job(job: tuple[list[Document], dict[str, frozenset[str]], Settings]) -> Prepared:
-    return prepare_batch(*job)
+# A worker process forked by `prepare` finds the corpus here, set once by the pool's
+# initializer: with the fork start method the list is inherited, not pickled, so batches
+# travel to workers as two integers instead of their text. Never set in the parent.
+_WORKER_DOCUMENTS: list[Document] = []
+
+
+def _receive_documents(documents: list[Document]) -> None:
+    global _WORKER_DOCUMENTS
+    _WORKER_DOCUMENTS = documents
+
+
+def _resolve(batch: list[Document] | range) -> list[Document]:
+    return _WORKER_DOCUMENTS[batch.start : batch.stop] if isinstance(batch, range) else batch
+
+
+def _count_job(batch: list[Document] | range) -> dict[str, Counter]:
+    return count_site_lines(_resolve(batch))
+
+
+def _prepare_job(job: tuple[list[Document] | range, dict[str, frozenset[str]], Settings]) -> Prepared:
+    batch, site_lines, settings = job
+    return prepare_batch(_resolve(batch), site_lines, settings)
 
 
 def _batches(documents: list[Document]) -> list[list[Document]]:
     return [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
-
-
-def _runner(jobs: int, batch_count: int) -> tuple[Callable, Callable[[], None]]:
-    """A map function over batches: worker processes when there is work for several."""
-    if jobs <= 1 or batch_count <= 1:
-        return map, lambda: None
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-    return functools.partial(executor.map, chunksize=1), lambda: executor.shutdown(cancel_futures=True)
 
 
 def prepare(
@@ -144,12 +160,23 @@ def prepare(
 ) -> Prepared:
     """Clean, normalize and fingerprint every document, in batches over `jobs` processes."""
     batches = _batches(documents)
-    run, close = _runner(jobs, len(batches))
+    executor = None
+    if jobs > 1 and len(batches) > 1:
+        executor = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_receive_documents,
+            initargs=(documents,),
+        )
+        run = functools.partial(executor.map, chunksize=1)
+        references = [range(start, start + len(batch)) for start, batch in zip(range(0, len(documents), BATCH_DOCUMENTS), batches)]
+    else:
+        run, references = map, batches
     try:
-        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run)
+        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run, references)
         jobs_list = [
-            (batch, {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines}, settings)
-            for batch in batches
+            (reference, {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines}, settings)
+            for reference, batch in zip(references, batches)
         ]
         results = []
         for result in run(_prepare_job, jobs_list):
@@ -157,7 +184,8 @@ def prepare(
             if progress is not None:
                 progress(len(result.cleaned))
     finally:
-        close()
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
     if not results:
         results = [prepare_batch([], {}, settings)]
     seconds: Counter = Counter()
