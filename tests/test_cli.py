@@ -507,3 +507,23 @@ def test_ctrl_c_while_starting_prints_one_line_not_a_traceback():
     assert process.returncode == 130, stderr
     assert b"Traceback" not in stderr
     assert len(stderr.splitlines()) == 1 and stderr.startswith(b"dedupe: interrupted")
+
+
+def test_ctrl_c_to_the_whole_process_group_gives_one_line(big_folder, tmp_path):
+    # A terminal's Ctrl-C reaches the worker processes too; only the parent may speak.
+    output = tmp_path / "report.json"
+    process = subprocess.Popen(
+        dedupe_command("scan", str(big_folder), "--jobs", "2", "--format", "json", "-o", str(output)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    wait_until_reading(process, big_folder)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    if process.returncode == 0:  # finished before the signal
+        assert stderr == b""
+    else:
+        assert (process.returncode, stderr.decode("utf-8")) == (130, INTERRUPTED)
+        assert not output.exists()

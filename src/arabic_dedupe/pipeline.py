@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import functools
 import multiprocessing
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -132,6 +133,9 @@ _WORKER_DOCUMENTS: list[Document] = []
 def _receive_documents(documents: list[Document]) -> None:
     global _WORKER_DOCUMENTS
     _WORKER_DOCUMENTS = documents
+    # Ctrl-C reaches the whole process group; the parent answers it and stops the pool,
+    # so a worker must not die with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _resolve(batch: list[Document] | range) -> list[Document]:
