@@ -31,6 +31,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/bench_index.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

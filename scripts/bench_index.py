@@ -233,7 +233,7 @@ def run_worker(options, kind: str, code: Path, label: str, **extra) -> dict:
 
 
 def mebibytes(count: int | None) -> str:
-    return "–" if count is None else f"{count / 2**20:,.1f}"
+    return f"{count / 2**20:,.1f}" if count else "–"
 
 
 def add_lines(rows: list[tuple[str, int, dict]], documents: int) -> list[str]:
@@ -271,7 +271,7 @@ def query_lines(rows: list[tuple[str, dict]]) -> list[str]:
             articles = batch["size"] * batch["batches"]
             lines.append(
                 f"| {backend} | {batch['size']:,} | {batch['batches']} | {batch['seconds'] / articles * 1000:,.1f} | "
-                f"{batch['seconds'] / batch['batches'] * 1000:,.1f} | {batch['candidates'] / batch['batches']:,.0f} | "
+                f"{batch['seconds'] / batch['batches'] * 1000:,.1f} | {batch['candidates'] / batch['batches']:,.1f} | "
                 f"{batch['duplicates']:,} | {mebibytes(result['peak_rss'])} |"
             )
     return lines
