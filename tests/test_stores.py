@@ -6,6 +6,7 @@ across connections) follows the contract suite.
 
 from __future__ import annotations
 
+import multiprocessing
 import dataclasses
 import sqlite3
 from collections.abc import Callable
@@ -274,3 +275,26 @@ def test_redis_keys_all_carry_the_prefix(redis_url):
     ]
     client.close()
     store.close()
+
+
+def _open_and_close(path: str, results) -> None:
+    try:
+        open_store(path, create=True).close()
+        results.put("ok")
+    except Exception as error:  # the test reports whatever went wrong
+        results.put(repr(error))
+
+
+def test_processes_creating_one_sqlite_index_at_once_all_succeed(tmp_path):
+    # Two crawlers starting on a new index at the same moment: the schema and the switch
+    # to WAL meet each other's locks, which must be waited for, not reported.
+    context = multiprocessing.get_context("fork")
+    for attempt in range(10):
+        path = str(tmp_path / f"shared-{attempt}.db")
+        results = context.Queue()
+        processes = [context.Process(target=_open_and_close, args=(path, results)) for _ in range(4)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=60)
+        assert [results.get(timeout=5) for _ in processes] == ["ok"] * 4

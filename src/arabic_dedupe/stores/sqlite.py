@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy
@@ -79,13 +80,32 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the index {path}: {error}") from None
         try:
-            self._prepare()
+            self._prepare_when_free()
         except sqlite3.DatabaseError as error:
             self.connection.close()
             raise StoreError(f"{path} is not a dedupe index (SQLite says: {error}); give another path") from None
         except StoreError:
             self.connection.close()
             raise
+
+    def _prepare_when_free(self) -> None:
+        """Prepare, waiting while another process creates or converts the same file.
+
+        Switching to WAL and reading the schema can meet a lock that SQLite's busy timeout
+        does not wait for (two crawlers opening a new index at the same moment), so a
+        "database is locked" here is retried until the busy timeout has passed.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        pause = 0.01
+        while True:
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def _prepare(self) -> None:
         tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
