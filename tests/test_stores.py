@@ -6,8 +6,8 @@ across connections) follows the contract suite.
 
 from __future__ import annotations
 
-import multiprocessing
 import dataclasses
+import multiprocessing
 import sqlite3
 from collections.abc import Callable
 
