@@ -40,6 +40,7 @@ from arabic_dedupe.model import (
     Skipped,
 )
 from arabic_dedupe.normalize import collapse_whitespace, normalize_many
+from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer
 from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fingerprint
 
 # A paragraph found in more documents than this is site furniture that escaped the
@@ -47,13 +48,6 @@ from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fin
 # not make all those documents candidate duplicates of each other.
 MAX_DOCUMENTS_PER_SHARED_PARAGRAPH = 50
 SNIPPET_CHARACTERS = 120
-# The lede is the first paragraph long enough to carry the news (titles, datelines and
-# subheads are shorter).
-LEDE_MIN_WORDS = 12
-# Ledes are compared on their first characters: two or three lines of a wire story; the
-# start of one (the needle) is aligned inside the other.
-LEDE_CHARACTERS = 300
-LEDE_NEEDLE = 150
 # Documents fingerprinted together: large enough for vectorization to pay, small enough
 # that the temporary arrays stay in memory the process already has.
 BATCH_DOCUMENTS = 500
@@ -220,102 +214,6 @@ def matching_forms(cleaned: list[CleanDocument], use_normalizer: bool) -> list[l
         else normalize_many([paragraph.text for paragraph in document.paragraphs])
         for document in cleaned
     ]
-
-
-def _lede_row(fingerprints: Fingerprints, document: int) -> int | None:
-    first, last = fingerprints.paragraph_bounds[document], fingerprints.paragraph_bounds[document + 1]
-    if first == last:
-        return None
-    words = fingerprints.paragraph_words[first:last]
-    long_enough = numpy.flatnonzero(words >= LEDE_MIN_WORDS)
-    return int(first + (long_enough[0] if len(long_enough) else numpy.argmax(words)))
-
-
-def _lede_similarity(first: str, second: str, cutoff: float) -> float:
-    """How alike two ledes are, tolerating a dateline, byline or widget put in front of one.
-
-    The start of each lede (LEDE_NEEDLE characters) is looked for in the other lede with
-    rapidfuzz's partial ratio; the better direction counts. A short needle keeps the
-    alignment cheap, and still reaches the names a templated story changes. Below `cutoff`
-    rapidfuzz may stop early and return 0: the rule only needs to know they are not alike.
-    """
-    score = max(
-        fuzz.partial_ratio(first[:LEDE_NEEDLE], second, score_cutoff=cutoff * 100.0),
-        fuzz.partial_ratio(second[:LEDE_NEEDLE], first, score_cutoff=cutoff * 100.0),
-    )
-    return score / 100.0
-
-
-class DocumentComparer:
-    """Computes Evidence for document pairs, caching each document's shingle set."""
-
-    def __init__(self, fingerprints: Fingerprints, forms: list[list[str]], settings: Settings):
-        self.fingerprints = fingerprints
-        self.forms = forms
-        self.settings = settings
-        self.shingle_cache: dict[int, numpy.ndarray] = {}
-
-    def shingles(self, document: int) -> numpy.ndarray:
-        cached = self.shingle_cache.get(document)
-        if cached is None:
-            cached = self.fingerprints.document_shingles(document)
-            self.shingle_cache[document] = cached
-        return cached
-
-    def lede(self, document: int) -> str:
-        """The start of the document's lede: what carries the news, and bounded so the
-        partial-ratio comparison stays cheap (it grows with the product of the lengths)."""
-        row = _lede_row(self.fingerprints, document)
-        if row is None:
-            return ""
-        return self.forms[document][row - int(self.fingerprints.paragraph_bounds[document])][:LEDE_CHARACTERS]
-
-    def evidence(self, first: int, second: int, *, complete: bool = False) -> verify.Evidence:
-        """The measured overlap of two documents.
-
-        The ledes and numbers only decide inside the band between `edited_containment`
-        and the outer thresholds, so outside it they are measured only when `complete`
-        (for `dedupe explain`); otherwise they are reported as 1.0, a value no rule reads.
-        """
-        first_set, second_set = self.shingles(first), self.shingles(second)
-        jaccard, containment = verify.set_overlap(first_set, second_set)
-        smaller, larger = (first, second) if len(first_set) <= len(second_set) else (second, first)
-        if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
-            ratio = fuzz.ratio(" ".join(self.forms[first]), " ".join(self.forms[second]))
-            return verify.Evidence(jaccard, containment, 1.0, 1.0, fuzzy=ratio)
-        in_band = (
-            self.settings.edited_containment <= containment < self.settings.containment_threshold
-            and jaccard < self.settings.jaccard_threshold
-        )
-        if not (in_band or complete):
-            return verify.Evidence(jaccard, containment, 1.0, 1.0)
-        first_lede, second_lede = self.lede(first), self.lede(second)
-        lede_similarity = _lede_similarity(first_lede, second_lede, 0.0 if complete else self.settings.lede_threshold)
-        if verify.numbers_disagree(first_lede, second_lede):
-            numbers = 0.0
-        else:
-            smaller_numbers = self.fingerprints.document_numbers(smaller)
-            numbers = (
-                verify.contained(smaller_numbers, self.fingerprints.document_numbers(larger))
-                if len(smaller_numbers) >= 2
-                else 1.0
-            )
-        return verify.Evidence(jaccard, containment, lede_similarity, numbers)
-
-    def decide(self, evidence: verify.Evidence) -> tuple[bool, str]:
-        """verify.decide with this scan's thresholds."""
-        return verify.decide(
-            evidence,
-            jaccard_threshold=self.settings.jaccard_threshold,
-            containment_threshold=self.settings.containment_threshold,
-            edited_containment=self.settings.edited_containment,
-            lede_threshold=self.settings.lede_threshold,
-        )
-
-    def similarity_if_duplicate(self, first: int, second: int) -> float | None:
-        evidence = self.evidence(first, second)
-        duplicate, _ = self.decide(evidence)
-        return verify.similarity(evidence) if duplicate else None
 
 
 def paragraph_clusters(
