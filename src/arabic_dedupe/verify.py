@@ -1,9 +1,7 @@
 """Verification of candidate pairs on exact shingle sets: Jaccard, containment, the lede.
 
-DocumentComparer measures a pair from the fingerprints; `decide` turns the evidence into
-a verdict and names the rule.
-
-LSH only proposes; every duplicate reported was decided here, by the rules in `decide`.
+LSH only proposes: DocumentComparer measures each pair, and `decide` names the rule that
+makes it a duplicate or not.
 """
 
 from __future__ import annotations
