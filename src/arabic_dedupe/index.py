@@ -33,11 +33,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import multiprocessing
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy
@@ -49,11 +47,10 @@ from arabic_dedupe.model import CleanDocument, Document, Paragraph, Report, Skip
 from arabic_dedupe.pipeline import (
     BATCH_DOCUMENTS,
     Prepared,
-    corpus_boilerplate,
     detect,
     matching_forms,
     prepare,
-    prepare_batch,
+    prepared_batches,
 )
 from arabic_dedupe.signature import Fingerprints, concatenate, mix64
 from arabic_dedupe.stores import Store, StoredDocument, open_store
@@ -315,34 +312,13 @@ def records_of(prepared: Prepared, settings: Settings) -> list[StoredDocument]:
     ]
 
 
-def _records_job(job: tuple[list[Document], dict[str, frozenset[str]], Settings]) -> list[StoredDocument]:
-    batch, site_lines, settings = job
-    return records_of(prepare_batch(batch, site_lines, settings), settings)
-
-
 def _record_batches(documents: list[Document], settings: Settings, jobs: int) -> Iterator[list[StoredDocument]]:
-    """Records of each batch of BATCH_DOCUMENTS documents, in order, over `jobs` processes.
+    """Records of each batch of documents, in order, prepared over `jobs` processes.
 
-    Workers prepare batches ahead while this process writes the finished ones, so storage
-    overlaps with fingerprinting.
+    Workers prepare batches ahead (and turn them into records) while this process writes
+    the finished ones, so storage overlaps with fingerprinting.
     """
-    batches = [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
-    executor = None
-    run: Callable = map
-    if jobs > 1 and len(batches) > 1:
-        executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-        run = functools.partial(executor.map, chunksize=1)
-    try:
-        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run)
-        work = [
-            (batch, {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines}, settings)
-            for batch in batches
-        ]
-        # Results come back in batch order, so batches commit in input order.
-        yield from run(_records_job, work)
-    finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+    yield from prepared_batches(documents, settings, jobs=jobs, finish=functools.partial(records_of, settings=settings))
 
 
 def claim(store: Store, settings: Settings) -> None:

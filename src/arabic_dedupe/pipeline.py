@@ -13,7 +13,7 @@ import multiprocessing
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy
@@ -140,23 +140,25 @@ def _count_job(batch: list[Document] | range) -> dict[str, Counter]:
     return count_site_lines(_resolve(batch))
 
 
-def _prepare_job(job: tuple[list[Document] | range, dict[str, frozenset[str]], Settings]) -> Prepared:
-    batch, site_lines, settings = job
-    return prepare_batch(_resolve(batch), site_lines, settings)
+def _prepare_job(job: tuple[list[Document] | range, dict[str, frozenset[str]], Settings, Callable | None]):
+    batch, site_lines, settings, finish = job
+    prepared = prepare_batch(_resolve(batch), site_lines, settings)
+    return prepared if finish is None else finish(prepared)
 
 
 def _batches(documents: list[Document]) -> list[list[Document]]:
     return [documents[start : start + BATCH_DOCUMENTS] for start in range(0, len(documents), BATCH_DOCUMENTS)]
 
 
-def prepare(
-    documents: list[Document],
-    settings: Settings,
-    *,
-    jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
-) -> Prepared:
-    """Clean, normalize and fingerprint every document, in batches over `jobs` processes."""
+def prepared_batches(
+    documents: list[Document], settings: Settings, *, jobs: int = 1, finish: Callable | None = None
+) -> Iterator:
+    """Prepare each batch of documents over `jobs` processes, yielding in batch order.
+
+    Site boilerplate is counted over all batches first (a map-reduce). `finish`, a
+    picklable function of a Prepared batch, runs in the worker too (the index turns a
+    batch into stored records there), so only its result travels back.
+    """
     batches = _batches(documents)
     executor = None
     if jobs > 1 and len(batches) > 1:
@@ -167,23 +169,40 @@ def prepare(
             initargs=(documents,),
         )
         run = functools.partial(executor.map, chunksize=1)
-        references = [range(start, start + len(batch)) for start, batch in zip(range(0, len(documents), BATCH_DOCUMENTS), batches)]
+        starts = range(0, len(documents), BATCH_DOCUMENTS)
+        references = [range(start, start + len(batch)) for start, batch in zip(starts, batches)]
     else:
         run, references = map, batches
     try:
         site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run, references)
         jobs_list = [
-            (reference, {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines}, settings)
+            (
+                reference,
+                {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines},
+                settings,
+                finish,
+            )
             for reference, batch in zip(references, batches)
         ]
-        results = []
-        for result in run(_prepare_job, jobs_list):
-            results.append(result)
-            if progress is not None:
-                progress(len(result.cleaned))
+        yield from run(_prepare_job, jobs_list)
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
+
+
+def prepare(
+    documents: list[Document],
+    settings: Settings,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Prepared:
+    """Clean, normalize and fingerprint every document, in batches over `jobs` processes."""
+    results = []
+    for result in prepared_batches(documents, settings, jobs=jobs):
+        results.append(result)
+        if progress is not None:
+            progress(len(result.cleaned))
     if not results:
         results = [prepare_batch([], {}, settings)]
     seconds: Counter = Counter()
