@@ -36,6 +36,7 @@ import json
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy
@@ -341,12 +342,30 @@ def add_documents(
     """
     claim(store, settings)
     added = batches = 0
-    for records in _record_batches(list(documents), settings, jobs):
-        store.add(records)
-        added += len(records)
+
+    def committed(future) -> None:
+        nonlocal added, batches
+        count = future.result()
+        added += count
         batches += 1
         if progress is not None:
-            progress(len(records))
+            progress(count)
+
+    def write(records: list[StoredDocument]) -> int:
+        store.add(records)
+        return len(records)
+
+    # One writer thread commits batch N while this thread prepares batch N+1: the wait
+    # for the database (Redis runs the batch's script, SQLite writes its pages) overlaps
+    # with fingerprinting. Batches still commit one at a time, in order.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for records in _record_batches(list(documents), settings, jobs):
+            if pending is not None:
+                committed(pending)
+            pending = writer.submit(write, records)
+        if pending is not None:
+            committed(pending)
     return AddResult(added=added, batches=batches, indexed=store.counts()["documents"])
 
 

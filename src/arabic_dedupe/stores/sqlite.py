@@ -76,7 +76,12 @@ class SQLiteStore:
             raise StoreError(f"cannot create the index {path}: folder {folder} does not exist")
         try:
             # isolation_level=None: transactions are opened explicitly, one per batch.
-            self.connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            # check_same_thread=False: `index add` commits from one writer thread while
+            # the caller prepares the next batch; the store is never used by two threads
+            # at the same moment.
+            self.connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the index {path}: {error}") from None
         try:
