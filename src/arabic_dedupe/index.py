@@ -252,9 +252,8 @@ def paragraph_band_keys(signatures: numpy.ndarray, bands: int, rows_per_band: in
 def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.ndarray]:
     """Sorted distinct bucket keys of each document (none for a document without text)."""
     count = fingerprints.document_count
-    paragraphs_per_document = numpy.diff(fingerprints.paragraph_bounds)
-    has_text = numpy.diff(fingerprints.shingle_bounds[fingerprints.paragraph_bounds]) > 0
-    document_of_row = numpy.repeat(numpy.arange(count), paragraphs_per_document)
+    has_text = fingerprints.has_text
+    document_of_row = fingerprints.document_of_paragraph
     document_keys = numpy.concatenate(
         (
             _salted(fingerprints.text_hashes[:, None], _TEXT_SALT),

@@ -327,10 +327,8 @@ def candidate_pairs(
     paragraph: an abridged copy has low Jaccard similarity (LSH may miss it) but keeps
     whole paragraphs of its source.
     """
-    document_of_row = numpy.repeat(
-        numpy.arange(fingerprints.document_count), numpy.diff(fingerprints.paragraph_bounds)
-    )
-    has_text = numpy.flatnonzero(numpy.diff(fingerprints.shingle_bounds[fingerprints.paragraph_bounds]) > 0)
+    document_of_row = fingerprints.document_of_paragraph
+    has_text = numpy.flatnonzero(fingerprints.has_text)
     exact_groups = candidates.equal_key_groups(fingerprints.text_hashes[has_text], has_text)
     head_of = {int(member): int(group[0]) for group in exact_groups for member in group[1:]}
     head_rows = numpy.array([row for row in has_text.tolist() if row not in head_of], dtype=numpy.int64)
@@ -391,9 +389,7 @@ def detect(
     paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
     lap("paragraphs")
 
-    document_of_row = numpy.repeat(
-        numpy.arange(len(documents)), numpy.diff(fingerprints.paragraph_bounds)
-    )
+    document_of_row = fingerprints.document_of_paragraph
     count = len(documents)
     exact_groups, pairs = candidate_pairs(fingerprints, paragraph_groups, settings)
     if new is not None:

@@ -208,6 +208,16 @@ class Fingerprints:
     def document_count(self) -> int:
         return len(self.text_hashes)
 
+    @property
+    def document_of_paragraph(self) -> numpy.ndarray:
+        """The document index of every paragraph row."""
+        return numpy.repeat(numpy.arange(self.document_count), numpy.diff(self.paragraph_bounds))
+
+    @property
+    def has_text(self) -> numpy.ndarray:
+        """Whether each document has at least one shingle (a cleaned, non-empty text)."""
+        return numpy.diff(self.shingle_bounds[self.paragraph_bounds]) > 0
+
     def document_shingles(self, document: int) -> numpy.ndarray:
         """Sorted, distinct shingles of one document."""
         first, last = self.paragraph_bounds[document], self.paragraph_bounds[document + 1]
