@@ -12,7 +12,12 @@ from __future__ import annotations
 import gzip
 import json
 import struct
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_encoding_fixtures import mojibake  # noqa: E402  (one definition for both fixture sets)
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "fixtures" / "hostile"
@@ -31,13 +36,6 @@ GOOD_ARTICLE = (
 FATHA, DAMMA, KASRA, SHADDA, SUKUN = "\u064e", "\u064f", "\u0650", "\u0651", "\u0652"
 TATWEEL = "\N{ARABIC TATWEEL}"
 INVISIBLE = "\N{ZERO WIDTH NON-JOINER}\N{ZERO WIDTH JOINER}\N{RIGHT-TO-LEFT MARK}\N{ZERO WIDTH SPACE}"
-
-
-def mojibake(text: str, codec: str) -> str:
-    """UTF-8 bytes read as `codec`, undefined bytes kept as C1 controls (as browsers do)."""
-    return "".join(
-        bytes([value]).decode(codec, errors="ignore") or chr(value) for value in text.encode("utf-8")
-    )
 
 
 def executable_like() -> bytes:
