@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy
 from rapidfuzz import fuzz
 
-from arabic_dedupe import candidates, verify
+from arabic_dedupe import candidates, packed, verify
 from arabic_dedupe.boilerplate import (
     clean_document,
     count_site_lines,
@@ -51,6 +51,9 @@ SNIPPET_CHARACTERS = 120
 # Documents fingerprinted together: large enough for vectorization to pay, small enough
 # that the temporary arrays stay in memory the process already has.
 BATCH_DOCUMENTS = 500
+# From this many documents a scan keeps them packed (see scan_documents): below it the
+# full records fit in memory easily and rebuilding would only cost time.
+COMPACT_FROM = 50_000
 
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
@@ -253,14 +256,10 @@ def paragraph_clusters(
             edges[(head, int(member))] = 1.0
             group_heads.discard(int(member))
     heads = numpy.array(sorted(group_heads), dtype=numpy.int64)
-    # Paragraph copies are judged at Jaccard >= paragraph_threshold (0.8), far above the
-    # document level, so half the bands find them all the same (16 bands of 4 rows:
-    # 0.9998 at 0.8) at half the cost.
-    paragraph_bands = max(1, settings.bands // 2)
     pairs = candidates.lsh_candidates(
-        fingerprints.paragraph_signatures[:, : paragraph_bands * settings.rows_per_band],
+        fingerprints.paragraph_signatures[:, : settings.paragraph_bands * settings.rows_per_band],
         heads,
-        paragraph_bands,
+        settings.paragraph_bands,
         settings.rows_per_band,
     )
 
@@ -352,20 +351,76 @@ def scan_documents(
     *,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
-) -> tuple[Report, list[CleanDocument]]:
+    compact: bool | None = None,
+) -> tuple[Report, Sequence[CleanDocument]]:
     """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents.
 
     `jobs` worker processes run the per-document stages; `progress` is called with the
     number of documents finished after each batch. The cleaned documents keep their
-    paragraphs but not the original text.
+    paragraphs but not the original text. `compact` (the default from COMPACT_FROM
+    documents up) keeps each prepared document packed (packed.py) and rebuilds only those
+    that share a key with another: the same report in a fraction of the memory.
     """
+    documents = list(documents)
+    if compact is None:
+        compact = len(documents) >= COMPACT_FROM
+    if not compact:
+        stopwatch = _Stopwatch()
+        prepared = prepare(documents, settings, jobs=jobs, progress=progress)
+        stopwatch.lap("prepare")
+        # Per-stage seconds of the per-document stages, summed over the worker processes.
+        stopwatch.seconds.update(prepared.seconds)
+        report = detect(prepared.cleaned, prepared.forms, prepared.fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
+        return report, prepared.cleaned
+    return _scan_packed(documents, settings, skipped, jobs=jobs, progress=progress)
+
+
+def _scan_packed(
+    documents: list[Document],
+    settings: Settings,
+    skipped: tuple[Skipped, ...],
+    *,
+    jobs: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[Report, packed.PackedDocuments]:
+    """scan_documents holding each document packed: detect runs over those that meet another."""
     stopwatch = _Stopwatch()
-    prepared = prepare(list(documents), settings, jobs=jobs, progress=progress)
+    parts, seconds = [], Counter()
+    for part, part_seconds in prepared_batches(documents, settings, jobs=jobs, finish=functools.partial(_packed_job, settings=settings)):
+        parts.append(part)
+        seconds.update(part_seconds)
+        if progress is not None:
+            progress(len(part))
+    # The workers (forked from this process) held the documents; from here on only the
+    # packed form is needed, so the caller's list is all that keeps the texts alive.
+    corpus = packed.join(parts) if parts else packed.pack(prepare_batch([], {}, settings), settings)
+    del parts
     stopwatch.lap("prepare")
-    # Per-stage seconds of the per-document stages, summed over the worker processes.
-    stopwatch.seconds.update(prepared.seconds)
-    report = detect(prepared.cleaned, prepared.forms, prepared.fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
-    return report, prepared.cleaned
+    stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
+    meeting = packed.meeting_documents(corpus)
+    cleaned = corpus.unpack(meeting.tolist())
+    forms = matching_forms(cleaned, settings.normalize)
+    fingerprints = fingerprint_documents(forms, settings)
+    stopwatch.lap("rebuild")
+    report = detect(cleaned, forms, fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
+    count = len(corpus)
+    duplicates = report.stats["duplicate_documents"]
+    stats = {
+        **report.stats,
+        "documents": count,
+        "duplicate_rate": round(duplicates / count, 6) if count else 0.0,
+        "boilerplate_paragraphs_removed": int(corpus.removed_counts.sum()),
+        "rebuilt_documents": len(meeting),
+    }
+    warnings = _warnings(list(corpus.documents), corpus.paragraph_counts == 0)
+    return replace(report, documents=count, stats=stats, warnings=warnings), corpus
+
+
+def _packed_job(prepared: Prepared, settings: Settings) -> tuple[packed.PackedDocuments, dict[str, float]]:
+    stopwatch = _Stopwatch()
+    result = packed.pack(prepared, settings)
+    stopwatch.lap("pack")
+    return result, {**prepared.seconds, **stopwatch.seconds}
 
 
 def detect(
@@ -481,19 +536,19 @@ def detect(
         parameters=parameters,
         stats=stats,
         skipped=tuple(skipped),
-        warnings=_warnings(reported),
+        warnings=_warnings([document.document for document in reported], [not document.paragraphs for document in reported]),
     )
     return report
 
 
-def _warnings(cleaned: list[CleanDocument]) -> tuple[str, ...]:
+def _warnings(documents: Sequence[Document], empty: Sequence[bool]) -> tuple[str, ...]:
     """What the reader said about each document, and documents that cleaning emptied."""
-    warnings = [warning for document in cleaned for warning in document.document.warnings]
+    warnings = [warning for document in documents for warning in document.warnings]
     warnings += [
         f"{document.id}: no text left after cleaning (only marks, page furniture or blank lines); "
         "it takes no part in matching. Check the file."
-        for document in cleaned
-        if not document.paragraphs
+        for document, is_empty in zip(documents, empty)
+        if is_empty
     ]
     return tuple(warnings)
 

@@ -1,0 +1,176 @@
+"""Compact records of prepared documents, so a large scan holds a few KB per document.
+
+A corpus-wide scan needs, of every document, only its keys: the exact-text hash and the
+LSH band keys of the document and of its long paragraphs. Two documents can only end in
+one cluster if they share a key, so only those that share one are rebuilt in full (from
+their cleaned text, kept compressed) and go through `pipeline.detect`; the rest are
+counted and left packed.
+
+Nothing here is pickled: a packed document is JSON compressed with Zstandard (level 1
+packs Arabic news 2.6-fold at about 200 MB/s, four times zlib's speed at the same ratio).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy
+import zstandard
+
+from arabic_dedupe import candidates
+from arabic_dedupe.config import Settings
+from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal
+
+# Zstandard's fastest level: packing runs once per document, in the workers.
+COMPRESSION_LEVEL = 1
+
+
+@dataclass(frozen=True, eq=False)
+class PackedDocuments(Sequence):
+    """Prepared documents as keys and compressed text; indexing one rebuilds its CleanDocument.
+
+    `documents` keep their id, site, path and warnings but not their text.
+    """
+
+    documents: tuple[Document, ...]
+    blobs: tuple[bytes, ...]
+    paragraph_counts: numpy.ndarray  # int64 kept paragraphs per document
+    removed_counts: numpy.ndarray  # int64 paragraphs the boilerplate stage removed
+    repeats: numpy.ndarray  # bool: a removed paragraph repeats a kept one of the document
+    text_hashes: numpy.ndarray  # uint64 exact-duplicate key (0 for a document without text)
+    has_text: numpy.ndarray  # bool: at least one shingle
+    document_keys: numpy.ndarray  # (documents, bands) uint64 LSH band keys
+    paragraph_documents: numpy.ndarray  # int64 document of each long paragraph
+    paragraph_keys: numpy.ndarray  # (long paragraphs, 1 + paragraph bands) uint64: exact hash, band keys
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return self.unpack(range(*position.indices(len(self))))
+        return unpack_document(self.documents[position], self.blobs[position])
+
+    def __iter__(self) -> Iterator[CleanDocument]:
+        decompressor = zstandard.ZstdDecompressor()
+        for document, blob in zip(self.documents, self.blobs):
+            yield unpack_document(document, blob, decompressor)
+
+    def unpack(self, positions: Iterable[int]) -> list[CleanDocument]:
+        """The CleanDocuments at these positions."""
+        decompressor = zstandard.ZstdDecompressor()
+        return [unpack_document(self.documents[index], self.blobs[index], decompressor) for index in positions]
+
+
+def pack_document(document: CleanDocument, compressor: zstandard.ZstdCompressor | None = None) -> bytes:
+    """The kept and removed paragraphs of a cleaned document, as compressed JSON.
+
+    >>> clean = CleanDocument(Document("a", ""), (Paragraph(0, "خبر", 3),), (Removal("اقرأ أيضا", 1, "related"),))
+    >>> unpack_document(Document("a", ""), pack_document(clean)) == clean
+    True
+    """
+    record = [
+        [[paragraph.text, paragraph.line] for paragraph in document.paragraphs],
+        [[removal.text, removal.line, removal.reason, removal.duplicate_of] for removal in document.removed],
+    ]
+    compressor = compressor or zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
+    return compressor.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+
+
+def unpack_document(
+    document: Document, blob: bytes, decompressor: zstandard.ZstdDecompressor | None = None
+) -> CleanDocument:
+    decompressor = decompressor or zstandard.ZstdDecompressor()
+    kept, removed = json.loads(decompressor.decompress(blob).decode("utf-8"))
+    return CleanDocument(
+        document,
+        tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(kept)),
+        tuple(Removal(text, line, reason, duplicate_of) for text, line, reason, duplicate_of in removed),
+    )
+
+
+def pack(prepared, settings: Settings) -> PackedDocuments:
+    """Pack one prepared batch (a `pipeline.Prepared`); runs in the worker that prepared it."""
+    prints = prepared.fingerprints
+    compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
+    long_rows = numpy.flatnonzero(prints.paragraph_lengths >= settings.paragraph_min_chars)
+    bands = settings.paragraph_bands
+    paragraph_signatures = numpy.ascontiguousarray(prints.paragraph_signatures[long_rows, : bands * settings.rows_per_band])
+    return PackedDocuments(
+        documents=tuple(document.document for document in prepared.cleaned),
+        blobs=tuple(pack_document(document, compressor) for document in prepared.cleaned),
+        paragraph_counts=numpy.diff(prints.paragraph_bounds),
+        removed_counts=numpy.array([len(document.removed) for document in prepared.cleaned], dtype=numpy.int64),
+        repeats=numpy.array(
+            [any(removal.duplicate_of is not None for removal in document.removed) for document in prepared.cleaned],
+            dtype=bool,
+        ),
+        text_hashes=prints.text_hashes,
+        has_text=prints.has_text,
+        document_keys=candidates.band_keys(prints.document_signatures, settings.bands, settings.rows_per_band),
+        paragraph_documents=prints.document_of_paragraph[long_rows],
+        paragraph_keys=numpy.concatenate(
+            (
+                prints.paragraph_hashes[long_rows, None],
+                candidates.band_keys(paragraph_signatures, bands, settings.rows_per_band),
+            ),
+            axis=1,
+        ),
+    )
+
+
+def join(parts: Sequence[PackedDocuments]) -> PackedDocuments:
+    """Consecutive packed batches as one, document numbers shifted."""
+    if len(parts) == 1:
+        return parts[0]
+    shifts = numpy.cumsum([0] + [len(part) for part in parts[:-1]])
+
+    def joined(name: str) -> numpy.ndarray:
+        return numpy.concatenate([getattr(part, name) for part in parts])
+
+    return PackedDocuments(
+        documents=tuple(document for part in parts for document in part.documents),
+        blobs=tuple(blob for part in parts for blob in part.blobs),
+        paragraph_counts=joined("paragraph_counts"),
+        removed_counts=joined("removed_counts"),
+        repeats=joined("repeats"),
+        text_hashes=joined("text_hashes"),
+        has_text=joined("has_text"),
+        document_keys=joined("document_keys"),
+        paragraph_documents=numpy.concatenate(
+            [part.paragraph_documents + shift for part, shift in zip(parts, shifts)]
+        ).astype(numpy.int64),
+        paragraph_keys=joined("paragraph_keys"),
+    )
+
+
+def _sharing_rows(keys: numpy.ndarray) -> numpy.ndarray:
+    """Whether each row holds, in some column, a key another row holds in that column."""
+    sharing = numpy.zeros(len(keys), dtype=bool)
+    for column in keys.T:
+        order = numpy.argsort(column, kind="stable")
+        ordered = column[order]
+        equal_next = ordered[1:] == ordered[:-1]
+        repeated = numpy.zeros(len(column), dtype=bool)
+        repeated[1:] |= equal_next
+        repeated[:-1] |= equal_next
+        sharing[order[repeated]] = True
+    return sharing
+
+
+def meeting_documents(packed: PackedDocuments) -> numpy.ndarray:
+    """Documents that share a key with another document (or repeat a paragraph of their own).
+
+    Every pair `detect` could compare, and every paragraph cluster it could report, lies
+    among these: candidates come only from equal keys, and a paragraph repeated inside a
+    document is reported from its removal. So `detect` over these documents alone finds
+    what it would find over the whole corpus.
+    """
+    meeting = packed.repeats.copy()
+    with_text = numpy.flatnonzero(packed.has_text)
+    document_keys = numpy.concatenate((packed.text_hashes[with_text, None], packed.document_keys[with_text]), axis=1)
+    meeting[with_text[_sharing_rows(document_keys)]] = True
+    meeting[packed.paragraph_documents[_sharing_rows(packed.paragraph_keys)]] = True
+    return numpy.flatnonzero(meeting)

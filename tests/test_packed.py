@@ -1,0 +1,123 @@
+"""The packed scan: compact records give the same report as the full in-memory scan."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies
+
+from arabic_dedupe import packed, pipeline
+from arabic_dedupe.config import Settings
+from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal
+from arabic_dedupe.reader import read_documents
+from arabic_dedupe.report import render
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpora" / "saudinewsnet" / "dataset"
+
+
+def fixture_documents(*folders: str) -> list[Document]:
+    found = read_documents([str(ROOT / "fixtures" / folder) for folder in folders], glob="*.txt")
+    return [item for item in found if isinstance(item, Document)]
+
+
+def comparable(report) -> dict:
+    """The JSON report without timings and the packed scan's own count of rebuilt documents."""
+    data = json.loads(render(report, "json"))
+    data["stats"].pop("seconds")
+    data["stats"].pop("rebuilt_documents", None)
+    return data
+
+
+texts = strategies.text(alphabet=strategies.characters(codec="utf-8"), max_size=40)
+
+
+@given(
+    paragraphs=strategies.lists(strategies.tuples(texts, strategies.integers(1, 10**6)), max_size=5),
+    removed=strategies.lists(
+        strategies.tuples(texts, strategies.integers(1, 10**6), strategies.sampled_from(["repeated", "related"]), strategies.none() | strategies.integers(0, 4)),
+        max_size=4,
+    ),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_a_packed_document_unpacks_to_the_same_cleaned_document(paragraphs, removed):
+    document = Document(id="x.txt", text="", site="s", warnings=("w",))
+    clean = CleanDocument(
+        document,
+        tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(paragraphs)),
+        tuple(Removal(*fields) for fields in removed),
+    )
+    assert packed.unpack_document(document, packed.pack_document(clean)) == clean
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["one-process", "two-workers"])
+def test_packed_scan_reports_exactly_what_the_full_scan_reports(jobs):
+    documents = fixture_documents("seeds", "eval", "detection")
+    full_report, full_cleaned = pipeline.scan_documents(documents, jobs=jobs, compact=False)
+    packed_report, packed_cleaned = pipeline.scan_documents(documents, jobs=jobs, compact=True)
+    assert full_report.article_clusters, "the fixtures must hold duplicates for this test to mean anything"
+    assert comparable(packed_report) == comparable(full_report)
+    assert list(packed_cleaned) == list(full_cleaned)
+    assert packed_cleaned[3] == full_cleaned[3]
+    assert packed_cleaned[1:3] == list(full_cleaned[1:3])
+    # Only documents that share a key with another were rebuilt in full.
+    assert 0 < packed_report.stats["rebuilt_documents"] < len(documents)
+
+
+def test_packed_scan_warns_about_documents_cleaning_emptied():
+    documents = [
+        Document(id="empty.txt", text="اقرأ أيضا\n\n", site="a"),
+        Document(id="news.txt", text="قال الوزير إن الحكومة ستفتح مدارس جديدة في المدينة هذا العام", site="a"),
+    ]
+    full_report, _ = pipeline.scan_documents(documents, compact=False)
+    packed_report, _ = pipeline.scan_documents(documents, compact=True)
+    assert packed_report.warnings == full_report.warnings
+    assert any(warning.startswith("empty.txt: no text left after cleaning") for warning in packed_report.warnings)
+
+
+def test_meeting_documents_are_those_sharing_a_key_or_repeating_a_paragraph():
+    lede = "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في مدينة الرياض بسعة خمسمائة سرير لخدمة سكان المنطقة"
+    other = "فاز الفريق الأول لكرة القدم بالمباراة النهائية أمس بثلاثة أهداف مقابل هدف واحد أمام جمهور كبير"
+    third = "ارتفعت أسعار النفط في الأسواق العالمية بعد قرار خفض الإنتاج الذي أعلنته الدول المصدرة هذا الأسبوع"
+    repeat = "تحدث المسؤولون عن خطط التنمية في المنطقة الشرقية خلال السنوات الخمس القادمة وعن ميزانيتها الكبيرة"
+    documents = [
+        Document(id="copy-a", text=lede, site="a"),
+        Document(id="alone", text=other, site="a"),
+        Document(id="copy-b", text=lede, site="b"),
+        Document(id="shares-a-paragraph-1", text=third + "\n\nخبر قصير عن الطقس", site="c"),
+        Document(id="shares-a-paragraph-2", text="عنوان آخر مختلف تماما\n\n" + third, site="d"),
+        Document(id="repeats-itself", text=repeat + "\n\nفقرة في الوسط\n\n" + repeat, site="e"),
+    ]
+    settings = Settings()
+    prepared = pipeline.prepare_batch(documents, {}, settings)
+    corpus = packed.pack(prepared, settings)
+    assert packed.meeting_documents(corpus).tolist() == [0, 2, 3, 4, 5]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"SaudiNewsNet is not at {CORPUS}")
+def test_packed_scan_matches_the_full_scan_on_real_news():
+    documents = []
+    with zipfile.ZipFile(sorted(CORPUS.glob("*.zip"))[0]) as archive:
+        for name in archive.namelist():
+            for position, article in enumerate(json.loads(archive.read(name))):
+                documents.append(Document(id=f"{name}#{position}", text=article["content"], site=article["source"]))
+    documents = documents[:3000]
+    full_report, _ = pipeline.scan_documents(documents, jobs=2, compact=False)
+    packed_report, _ = pipeline.scan_documents(documents, jobs=2, compact=True)
+    assert len(full_report.article_clusters) > 10
+    assert comparable(packed_report) == comparable(full_report)
+
+
+def test_a_large_scan_packs_by_default(monkeypatch):
+    documents = fixture_documents("seeds")
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", len(documents))
+    report, cleaned = pipeline.scan_documents(documents)
+    assert isinstance(cleaned, packed.PackedDocuments)
+    assert "rebuilt_documents" in report.stats
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", len(documents) + 1)
+    report, cleaned = pipeline.scan_documents(documents)
+    assert isinstance(cleaned, list)
+    assert "rebuilt_documents" not in report.stats
