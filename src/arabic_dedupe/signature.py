@@ -1,20 +1,27 @@
 """Word shingles and MinHash signatures for a batch of cleaned documents (the hot path).
 
-Everything is vectorized over the whole batch: words are hashed from the text's code points
-with one weighted sum per word, shingles from word hashes, signatures with one matrix minimum per chunk.
+Words are hashed from the text's code points with one weighted sum per word, shingles from
+word hashes, signatures with one matrix minimum per chunk: vectorized numpy, which defines
+every value. Large batches go to the compiled kernel (signature_kernel.py), which gives the
+same values several times faster.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from collections.abc import Sequence
 
 import numpy
 import xxhash
 
-# Polynomial hashing of a word's code points, finished by mix64.
-_WORD_BASE = 0x100000001B3
-_SHINGLE_BASE = numpy.uint64(0x9E3779B97F4A7C15)
+# Polynomial hashing of a word's code points, finished by mix64 (also read by
+# signature_kernel.py, which must compute the very same values).
+WORD_BASE = numpy.uint64(0x100000001B3)
+SHINGLE_BASE = numpy.uint64(0x9E3779B97F4A7C15)
+# Marks the one shingle of a text shorter than the shingle size.
+SHORT_TEXT_MASK = numpy.uint64(0xA5A5A5A5A5A5A5A5)
+MIX_MULTIPLIERS = (numpy.uint64(0xBF58476D1CE4E5B9), numpy.uint64(0x94D049BB133111EB))
 _SEPARATOR = "\n"
 # Rows of the shingle x permutation matrix computed at once: bounds temporary memory
 # (rows * num_perm * 8 bytes, 32 MiB at 128 permutations).
@@ -35,15 +42,24 @@ def _digit_table() -> numpy.ndarray:
 
 _IS_WORD_CHARACTER = _word_character_table()
 _IS_DIGIT = _digit_table()
+# The same two tables as bits of one, for the kernel's single lookup per character.
+WORD_CHARACTER, DIGIT_CHARACTER = 1, 2
+CHARACTER_CLASSES = _IS_WORD_CHARACTER.astype(numpy.uint8) * WORD_CHARACTER | _IS_DIGIT.astype(numpy.uint8) * DIGIT_CHARACTER
+# Batches of fewer characters take the numpy path unless the caller asks. Loading the kernel
+# costs a process about 0.45 s once (numba's import pulls in scipy; 1.5 s the very first
+# time, to compile) and saves about 45 ns a character, so it pays only over millions of
+# characters: a scan of a few files stays with numpy, a full batch of news articles
+# (500 documents, 0.6 to 1 million characters) is taken as a sign of a large corpus.
+COMPILED_MIN_CHARACTERS = 250_000
 
 
 def mix64(values: numpy.ndarray) -> numpy.ndarray:
     """Scramble 64-bit values (splitmix64 finalizer) so low-quality sums get uniform bits."""
     values = values.copy()
     values ^= values >> numpy.uint64(30)
-    values *= numpy.uint64(0xBF58476D1CE4E5B9)
+    values *= MIX_MULTIPLIERS[0]
     values ^= values >> numpy.uint64(27)
-    values *= numpy.uint64(0x94D049BB133111EB)
+    values *= MIX_MULTIPLIERS[1]
     values ^= values >> numpy.uint64(31)
     return values
 
@@ -97,7 +113,7 @@ def hash_words(texts: Sequence[str]) -> Words:
     position = numpy.arange(len(word_codes)) - numpy.repeat(compact_starts, lengths)
     longest = int(lengths.max()) if len(lengths) else 0
     with numpy.errstate(over="ignore"):
-        powers = numpy.cumprod(numpy.full(longest + 1, _WORD_BASE, dtype=numpy.uint64))
+        powers = numpy.cumprod(numpy.full(longest + 1, WORD_BASE, dtype=numpy.uint64))
         contributions = word_codes * powers[position]
         hashes = numpy.add.reduceat(contributions, compact_starts) if len(lengths) else numpy.zeros(0, numpy.uint64)
         hashes = mix64(hashes ^ (lengths.astype(numpy.uint64) << numpy.uint64(56)))
@@ -122,7 +138,7 @@ def shingle_hashes(words: Words, text_count: int, shingle_size: int) -> tuple[nu
             span = count - shingle_size + 1
             combined = hashes[:span].copy()
             for offset in range(1, shingle_size):
-                combined = combined * _SHINGLE_BASE + hashes[offset : offset + span]
+                combined = combined * SHINGLE_BASE + hashes[offset : offset + span]
             same_text = owner[:span] == owner[shingle_size - 1 :]
             full = mix64(combined[same_text])
             full_owner = owner[:span][same_text]
@@ -137,9 +153,9 @@ def shingle_hashes(words: Words, text_count: int, shingle_size: int) -> tuple[nu
             for position, (start, length) in enumerate(zip(starts, words_per_text[short_texts])):
                 value = numpy.uint64(0)
                 for word in hashes[start : start + length]:
-                    value = value * _SHINGLE_BASE + word
+                    value = value * SHINGLE_BASE + word
                 short[position] = value
-            short = mix64(short ^ numpy.uint64(0xA5A5A5A5A5A5A5A5))
+            short = mix64(short ^ SHORT_TEXT_MASK)
     all_shingles = numpy.concatenate((full, short))
     all_owners = numpy.concatenate((full_owner, short_texts.astype(numpy.int64)))
     order = numpy.argsort(all_owners, kind="stable")
@@ -230,20 +246,88 @@ class Fingerprints:
         return self.numbers[self.number_bounds[document] : self.number_bounds[document + 1]]
 
 
+def _compiled_kernel():
+    """The numba kernel module, or None where numba is not installed (or not for this numpy).
+
+    Imported on first use, not with this module, which a scan of a few files should not pay.
+    """
+    try:
+        return importlib.import_module("arabic_dedupe.signature_kernel")
+    except ImportError:
+        return None
+
+
+def load_compiled_kernel() -> bool:
+    """Load the compiled kernel now (compiling it on the very first run); False without numba.
+
+    A parent process that calls this before forking its workers pays the load once, instead
+    of every worker paying it on its first large batch.
+    """
+    kernel = _compiled_kernel()
+    if kernel is None:
+        return False
+    fingerprint([["تحميل"]], shingle_size=1, permutations=Permutations.create(1, 0), compiled=True)
+    return True
+
+
+def _hashed_paragraphs_numpy(flat: list[str], shingle_size: int, permutations: Permutations):
+    words = hash_words(flat)
+    shingles, owners = shingle_hashes(words, len(flat), shingle_size)
+    paragraph_signatures = minhash(shingles, owners, len(flat), permutations)
+    paragraph_hashes = numpy.array([text_hash(paragraph) for paragraph in flat], dtype=numpy.uint64)
+    return words, shingles, owners, paragraph_signatures, paragraph_hashes, None
+
+
+def _hashed_paragraphs_compiled(kernel, flat: list[str], shingle_size: int, permutations: Permutations):
+    """What _hashed_paragraphs_numpy returns, from the kernel, plus the joined UTF-8 text.
+
+    None when the kernel cannot take the texts (one holds a newline).
+    """
+    joined = _SEPARATOR.join(flat) + _SEPARATOR
+    codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+    result = kernel.fingerprint_texts(
+        codes, CHARACTER_CLASSES, len(flat), shingle_size, permutations.multipliers, permutations.increments
+    )
+    if result is None:
+        return None
+    word_hashes, text_of_word, numeric, text_ends, shingles, owners, paragraph_signatures = result
+    # Every paragraph's bytes are a slice of the joined text's: one encoding, no copies.
+    encoded = memoryview(joined.encode("utf-8", "surrogatepass"))
+    starts = [0] + (text_ends[:-1] + 1).tolist()
+    ends = text_ends.tolist()
+    digest = xxhash.xxh3_64_intdigest
+    paragraph_hashes = numpy.array(
+        [digest(encoded[start:end]) for start, end in zip(starts, ends)], dtype=numpy.uint64
+    )
+    words = Words(word_hashes, text_of_word, numeric)
+    return words, shingles, owners, paragraph_signatures, paragraph_hashes, (encoded, starts, ends)
+
+
 def fingerprint(
     matching_paragraphs: Sequence[Sequence[str]],
     *,
     shingle_size: int,
     permutations: Permutations,
+    compiled: bool | None = None,
 ) -> Fingerprints:
-    """Fingerprint documents given as lists of paragraph matching forms."""
+    """Fingerprint documents given as lists of paragraph matching forms.
+
+    `compiled` picks the numba kernel (True, where numba is installed) or numpy (False);
+    None picks the kernel for batches of COMPILED_MIN_CHARACTERS or more. Both give
+    identical fingerprints.
+    """
     flat = [paragraph for paragraphs in matching_paragraphs for paragraph in paragraphs]
     counts = numpy.array([len(paragraphs) for paragraphs in matching_paragraphs], dtype=numpy.int64)
     paragraph_bounds = numpy.concatenate(([0], numpy.cumsum(counts)))
     document_of_paragraph = numpy.repeat(numpy.arange(len(counts)), counts)
-    words = hash_words(flat)
-    shingles, owners = shingle_hashes(words, len(flat), shingle_size)
-    paragraph_signatures = minhash(shingles, owners, len(flat), permutations)
+    paragraph_lengths = numpy.array([len(paragraph) for paragraph in flat], dtype=numpy.int64)
+    if compiled is None:
+        compiled = int(paragraph_lengths.sum()) >= COMPILED_MIN_CHARACTERS
+    kernel = _compiled_kernel() if compiled else None
+    hashed = _hashed_paragraphs_compiled(kernel, flat, shingle_size, permutations) if kernel else None
+    if hashed is None:
+        hashed = _hashed_paragraphs_numpy(flat, shingle_size, permutations)
+    words, shingles, owners, paragraph_signatures, paragraph_hashes, encoded = hashed
     num_perm = len(permutations.multipliers)
     document_signatures = numpy.full((len(counts), num_perm), numpy.iinfo(numpy.uint32).max, dtype=numpy.uint32)
     non_empty = numpy.flatnonzero(counts > 0)
@@ -259,17 +343,27 @@ def fingerprint(
     distinct[1:] = (number_values[1:] != number_values[:-1]) | (number_owner[1:] != number_owner[:-1])
     number_owner, number_values = number_owner[distinct], number_values[distinct]
     number_bounds = numpy.searchsorted(number_owner, numpy.arange(len(counts) + 1))
-    text_hashes = numpy.array(
-        [text_hash("\n".join(paragraphs)) if paragraphs else 0 for paragraphs in matching_paragraphs],
-        dtype=numpy.uint64,
-    )
+    if encoded is None:
+        text_hashes = numpy.array(
+            [text_hash("\n".join(paragraphs)) if paragraphs else 0 for paragraphs in matching_paragraphs],
+            dtype=numpy.uint64,
+        )
+    else:
+        # A document's paragraphs joined by newlines are a slice of the batch's joined text.
+        joined, starts, ends = encoded
+        digest = xxhash.xxh3_64_intdigest
+        bounds = paragraph_bounds.tolist()
+        text_hashes = numpy.array(
+            [digest(joined[starts[first] : ends[last - 1]]) if last > first else 0 for first, last in zip(bounds, bounds[1:])],
+            dtype=numpy.uint64,
+        )
     return Fingerprints(
         text_hashes=text_hashes,
         document_signatures=document_signatures,
         paragraph_bounds=paragraph_bounds,
-        paragraph_lengths=numpy.array([len(paragraph) for paragraph in flat], dtype=numpy.int64),
+        paragraph_lengths=paragraph_lengths,
         paragraph_words=paragraph_words,
-        paragraph_hashes=numpy.array([text_hash(paragraph) for paragraph in flat], dtype=numpy.uint64),
+        paragraph_hashes=paragraph_hashes,
         paragraph_signatures=paragraph_signatures,
         shingles=shingles,
         shingle_bounds=shingle_bounds,
