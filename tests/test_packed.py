@@ -11,7 +11,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies
 
 from arabic_dedupe import packed, pipeline
 from arabic_dedupe.config import Settings
-from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal
+from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal, Skipped
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.report import render
 
@@ -121,3 +121,30 @@ def test_a_large_scan_packs_by_default(monkeypatch):
     report, cleaned = pipeline.scan_documents(documents)
     assert isinstance(cleaned, list)
     assert "rebuilt_documents" not in report.stats
+
+
+def test_a_stream_of_documents_is_scanned_with_what_the_reader_skipped_meanwhile(monkeypatch):
+    documents = fixture_documents("seeds", "eval")
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", 20)
+    skipped: list[Skipped] = []
+
+    def reading():
+        for position, document in enumerate(documents):
+            if position == 7:
+                skipped.append(Skipped("broken.txt", "broken.txt: not UTF-8; convert it"))
+            yield document
+
+    streamed, cleaned = pipeline.scan_documents(reading(), skipped=skipped, jobs=2)
+    full, _ = pipeline.scan_documents(documents, skipped=skipped, compact=False)
+    assert isinstance(cleaned, packed.PackedDocuments) and len(cleaned) == len(documents)
+    assert streamed.skipped == (Skipped("broken.txt", "broken.txt: not UTF-8; convert it"),)
+    assert streamed.stats["skipped"] == 1
+    assert comparable(streamed) == comparable(full)
+
+
+def test_a_short_stream_takes_the_in_memory_path(monkeypatch):
+    documents = fixture_documents("seeds")
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", len(documents) + 1)
+    report, cleaned = pipeline.scan_documents(iter(documents))
+    assert isinstance(cleaned, list) and len(cleaned) == len(documents)
+    assert report.documents == len(documents)

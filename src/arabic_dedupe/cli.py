@@ -11,7 +11,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import click
 
@@ -125,9 +125,9 @@ def use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def load(paths: Iterable[str], options: dict) -> tuple[list[Document], tuple[Skipped, ...]]:
-    """Read every input, telling the user on stderr about each skip and warning."""
-    documents, skipped = [], []
+def reading(paths: Iterable[str], options: dict, skipped: list[Skipped]) -> Iterator[Document]:
+    """Read every input lazily, telling the user on stderr about each skip and warning;
+    the skipped inputs collect in `skipped`."""
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     for item in read_documents(
         list(paths), glob=options["glob"], stdin=stdin, text_field=options["text_field"], id_field=options["id_field"]
@@ -138,16 +138,47 @@ def load(paths: Iterable[str], options: dict) -> tuple[list[Document], tuple[Ski
         else:
             for warning in item.warnings:
                 click.echo(f"dedupe: {warning}", err=True)
-            documents.append(item)
+            yield item
+
+
+def refuse_skips_if_strict(skipped: Sequence[Skipped], options: dict) -> None:
     if skipped and options["strict"]:
         raise DedupeError(f"{len(skipped)} input(s) skipped and --strict is set; nothing was written")
+
+
+def load(paths: Iterable[str], options: dict) -> tuple[list[Document], tuple[Skipped, ...]]:
+    """Read every input into memory, telling the user on stderr about each skip and warning."""
+    skipped: list[Skipped] = []
+    documents = list(reading(paths, options, skipped))
+    refuse_skips_if_strict(skipped, options)
     return documents, tuple(skipped)
 
 
-def run_scan(documents: list[Document], settings: Settings, skipped: tuple[Skipped, ...], options: dict):
+def detect_in(paths: Iterable[str], settings: Settings, options: dict):
+    """Scan the inputs (streaming them), or check them against --index; returns the report,
+    the cleaned documents and the skipped inputs."""
+    location, add = options["index_location"], options["add_to_index"]
+    if location is not None:
+        documents, skipped = load(paths, options)
+        store = index_library.open_index(location, settings, create=add)
+        try:
+            jobs = options.get("jobs") or os.cpu_count() or 1
+            report, cleaned = index_library.query(store, documents, settings, skipped=skipped, add=add, jobs=jobs)
+        finally:
+            store.close()
+        return report, cleaned, skipped
+    if add:
+        raise UsageError("--add needs --index LOCATION (a file path or redis://host:port/db)")
+    skipped: list[Skipped] = []
+    report, cleaned = run_scan(reading(paths, options, skipped), settings, skipped, options)
+    refuse_skips_if_strict(skipped, options)
+    return report, cleaned, tuple(skipped)
+
+
+def run_scan(documents: Iterable[Document], settings: Settings, skipped: Sequence[Skipped], options: dict):
     """The scan, over all cores unless --jobs says otherwise, with progress on a terminal."""
     jobs = options.get("jobs") or os.cpu_count() or 1
-    with reporter.progress_bar(len(documents), enabled=sys.stderr.isatty()) as advance:
+    with reporter.progress_bar(None, enabled=sys.stderr.isatty()) as advance:
         return scan_documents(documents, settings, skipped=skipped, jobs=jobs, progress=advance)
 
 
@@ -157,21 +188,6 @@ def index_options(command: Callable) -> Callable:
     return click.option(
         "--index", "index_location", metavar="LOCATION", help="Check against this index: a file (SQLite) or redis://host:port/db."
     )(command)
-
-
-def run_indexed(documents: list[Document], settings: Settings, skipped: tuple[Skipped, ...], options: dict):
-    """The scan against --index: new documents that duplicate indexed ones or each other."""
-    location, add = options["index_location"], options["add_to_index"]
-    if location is None:
-        if add:
-            raise UsageError("--add needs --index LOCATION (a file path or redis://host:port/db)")
-        return run_scan(documents, settings, skipped, options)
-    store = index_library.open_index(location, settings, create=add)
-    try:
-        jobs = options.get("jobs") or os.cpu_count() or 1
-        return index_library.query(store, documents, settings, skipped=skipped, add=add, jobs=jobs)
-    finally:
-        store.close()
 
 
 def emit(text: str, output: str | None) -> None:
@@ -344,8 +360,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     """
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
-    documents, skipped = load(paths, options)
-    report, cleaned = run_indexed(documents, settings, skipped, options)
+    report, cleaned, skipped = detect_in(paths, settings, options)
     texts = {document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned}
     emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
@@ -372,8 +387,7 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
         raise UsageError("give a budget: --max-duplicate-rate R and/or --max-duplicates N")
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
-    documents, skipped = load(paths, options)
-    report, _ = run_indexed(documents, settings, skipped, options)
+    report, _, skipped = detect_in(paths, settings, options)
     duplicates = reporter.duplicate_articles(report)
     rate = reporter.duplicate_rate(report)
     if options["index_location"]:

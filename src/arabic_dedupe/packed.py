@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy
 import zstandard
@@ -62,6 +62,40 @@ class PackedDocuments(Sequence):
         """The CleanDocuments at these positions."""
         decompressor = zstandard.ZstdDecompressor()
         return [unpack_document(self.documents[index], self.blobs[index], decompressor) for index in positions]
+
+
+@dataclass(frozen=True, eq=False)
+class StowedDocuments:
+    """Documents as read, their texts compressed: what a streaming scan holds between
+    counting site lines and cleaning (see `pipeline.scan_documents`)."""
+
+    documents: tuple[Document, ...]  # without their text
+    texts: tuple[bytes, ...]
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
+def stow(documents: Sequence[Document]) -> StowedDocuments:
+    """Compress the texts of a batch of documents.
+
+    >>> batch = [Document("a", "قال الوزير"), Document("b", "")]
+    >>> unstow(stow(batch)) == batch
+    True
+    """
+    compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
+    return StowedDocuments(
+        tuple(replace(document, text="") for document in documents),
+        tuple(compressor.compress(document.text.encode("utf-8", "surrogatepass")) for document in documents),
+    )
+
+
+def unstow(stowed: StowedDocuments) -> list[Document]:
+    decompressor = zstandard.ZstdDecompressor()
+    return [
+        replace(document, text=decompressor.decompress(text).decode("utf-8", "surrogatepass"))
+        for document, text in zip(stowed.documents, stowed.texts)
+    ]
 
 
 def pack_document(document: CleanDocument, compressor: zstandard.ZstdCompressor | None = None) -> bytes:

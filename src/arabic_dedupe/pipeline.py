@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import collections
+import contextlib
 import functools
+import itertools
 import multiprocessing
 import signal
 import time
@@ -51,8 +54,8 @@ SNIPPET_CHARACTERS = 120
 # Documents fingerprinted together: large enough for vectorization to pay, small enough
 # that the temporary arrays stay in memory the process already has.
 BATCH_DOCUMENTS = 500
-# From this many documents a scan keeps them packed (see scan_documents): below it the
-# full records fit in memory easily and rebuilding would only cost time.
+# From this many documents a scan streams and keeps them packed (see scan_documents):
+# below it the full records fit in memory easily, and packing would only cost time.
 COMPACT_FROM = 50_000
 
 
@@ -130,6 +133,10 @@ _WORKER_DOCUMENTS: list[Document] = []
 def _receive_documents(documents: list[Document]) -> None:
     global _WORKER_DOCUMENTS
     _WORKER_DOCUMENTS = documents
+    _ignore_interrupts()
+
+
+def _ignore_interrupts() -> None:
     # Ctrl-C reaches the whole process group; the parent answers it and stops the pool,
     # so a worker must not die with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -347,52 +354,89 @@ def candidate_pairs(
 def scan_documents(
     documents: Iterable[Document],
     settings: Settings = Settings(),
-    skipped: tuple[Skipped, ...] = (),
+    skipped: Sequence[Skipped] = (),
     *,
     jobs: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[..., None] | None = None,
     compact: bool | None = None,
 ) -> tuple[Report, Sequence[CleanDocument]]:
     """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents.
 
     `jobs` worker processes run the per-document stages; `progress` is called with the
-    number of documents finished after each batch. The cleaned documents keep their
-    paragraphs but not the original text. `compact` (the default from COMPACT_FROM
-    documents up) keeps each prepared document packed (packed.py) and rebuilds only those
-    that share a key with another: the same report in a fraction of the memory.
+    number of documents finished after each batch (and with `total=` once the number of
+    documents is known). The cleaned documents keep their paragraphs but not the
+    original text.
+
+    From COMPACT_FROM documents on (or with `compact`), the scan streams: `documents` is
+    consumed once, batch by batch, and each prepared document is kept packed (packed.py);
+    only those that share a key with another are rebuilt for `detect`. Same report, a
+    fraction of the memory. `skipped` is read when the documents have been consumed, so
+    a reader may still be adding to it while it yields them.
     """
-    documents = list(documents)
     if compact is None:
-        compact = len(documents) >= COMPACT_FROM
-    if not compact:
-        stopwatch = _Stopwatch()
-        prepared = prepare(documents, settings, jobs=jobs, progress=progress)
-        stopwatch.lap("prepare")
-        # Per-stage seconds of the per-document stages, summed over the worker processes.
-        stopwatch.seconds.update(prepared.seconds)
-        report = detect(prepared.cleaned, prepared.forms, prepared.fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
-        return report, prepared.cleaned
-    return _scan_packed(documents, settings, skipped, jobs=jobs, progress=progress)
+        iterator = iter(documents)
+        head = list(itertools.islice(iterator, COMPACT_FROM))
+        compact = len(head) == COMPACT_FROM
+        documents = itertools.chain(head, iterator) if compact else head
+        del head
+    if compact:
+        return _scan_packed(documents, settings, skipped, jobs=jobs, progress=progress)
+    stopwatch = _Stopwatch()
+    documents = list(documents)
+    if progress is not None:
+        progress(0, total=len(documents))
+    prepared = prepare(documents, settings, jobs=jobs, progress=progress)
+    stopwatch.lap("prepare")
+    # Per-stage seconds of the per-document stages, summed over the worker processes.
+    stopwatch.seconds.update(prepared.seconds)
+    report = detect(prepared.cleaned, prepared.forms, prepared.fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch)
+    return report, prepared.cleaned
 
 
 def _scan_packed(
-    documents: list[Document],
+    documents: Iterable[Document],
     settings: Settings,
-    skipped: tuple[Skipped, ...],
+    skipped: Sequence[Skipped],
     *,
     jobs: int,
     progress: Callable[[int], None] | None,
 ) -> tuple[Report, packed.PackedDocuments]:
-    """scan_documents holding each document packed: detect runs over those that meet another."""
+    """scan_documents in two streaming passes over worker processes, holding packed records.
+
+    First pass: each batch's site lines are counted and its texts compressed (stowed).
+    Second pass: each stowed batch is cleaned, fingerprinted and packed. No more than a
+    few batches are ever in flight, so the documents as read are never all in memory.
+    """
     stopwatch = _Stopwatch()
-    parts, seconds = [], Counter()
-    for part, part_seconds in prepared_batches(documents, settings, jobs=jobs, finish=functools.partial(_packed_job, settings=settings)):
-        parts.append(part)
-        seconds.update(part_seconds)
+    seconds: Counter = Counter()
+    with _ordered_pool(jobs) as run:
+        counts: dict[str, Counter] = {}
+        per_site: Counter = Counter()
+        stowed: collections.deque[packed.StowedDocuments] = collections.deque()
+        count_job = functools.partial(_count_and_stow, strip_boilerplate=settings.strip_boilerplate)
+        for batch_counts, batch in run(count_job, _in_batches(documents)):
+            counts = merge_site_line_counts(counts, batch_counts)
+            per_site.update(document.site for document in batch.documents)
+            stowed.append(batch)
+        site_lines = site_boilerplate(counts, dict(per_site)) if settings.strip_boilerplate else {}
+        del counts
         if progress is not None:
-            progress(len(part))
-    # The workers (forked from this process) held the documents; from here on only the
-    # packed form is needed, so the caller's list is all that keeps the texts alive.
+            progress(0, total=sum(per_site.values()))
+        stopwatch.lap("site lines")
+
+        def handed_over() -> Iterator[tuple]:
+            # Each stowed batch leaves this process's memory as it goes to a worker.
+            while stowed:
+                batch = stowed.popleft()
+                sites = {document.site for document in batch.documents}
+                yield batch, {site: site_lines[site] for site in sites if site in site_lines}, settings
+
+        parts = []
+        for part, part_seconds in run(_prepare_stowed_job, handed_over()):
+            parts.append(part)
+            seconds.update(part_seconds)
+            if progress is not None:
+                progress(len(part))
     corpus = packed.join(parts) if parts else packed.pack(prepare_batch([], {}, settings), settings)
     del parts
     stopwatch.lap("prepare")
@@ -402,7 +446,7 @@ def _scan_packed(
     forms = matching_forms(cleaned, settings.normalize)
     fingerprints = fingerprint_documents(forms, settings)
     stopwatch.lap("rebuild")
-    report = detect(cleaned, forms, fingerprints, settings, skipped=skipped, stopwatch=stopwatch)
+    report = detect(cleaned, forms, fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch)
     count = len(corpus)
     duplicates = report.stats["duplicate_documents"]
     stats = {
@@ -412,15 +456,53 @@ def _scan_packed(
         "boilerplate_paragraphs_removed": int(corpus.removed_counts.sum()),
         "rebuilt_documents": len(meeting),
     }
-    warnings = _warnings(list(corpus.documents), corpus.paragraph_counts == 0)
+    warnings = _warnings(corpus.documents, corpus.paragraph_counts == 0)
     return replace(report, documents=count, stats=stats, warnings=warnings), corpus
 
 
-def _packed_job(prepared: Prepared, settings: Settings) -> tuple[packed.PackedDocuments, dict[str, float]]:
+def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
+    iterator = iter(documents)
+    while batch := list(itertools.islice(iterator, BATCH_DOCUMENTS)):
+        yield batch
+
+
+def _count_and_stow(batch: list[Document], strip_boilerplate: bool) -> tuple[dict[str, Counter], packed.StowedDocuments]:
+    return (count_site_lines(batch) if strip_boilerplate else {}), packed.stow(batch)
+
+
+def _prepare_stowed_job(job: tuple[packed.StowedDocuments, dict[str, frozenset[str]], Settings]):
+    batch, site_lines, settings = job
+    prepared = prepare_batch(packed.unstow(batch), site_lines, settings)
     stopwatch = _Stopwatch()
     result = packed.pack(prepared, settings)
     stopwatch.lap("pack")
     return result, {**prepared.seconds, **stopwatch.seconds}
+
+
+@contextlib.contextmanager
+def _ordered_pool(jobs: int) -> Iterator[Callable]:
+    """A map over `jobs` forked processes that yields results in order and keeps only a
+    few jobs in flight, so a lazy input is read no faster than it is processed."""
+    if jobs <= 1:
+        yield map
+        return
+    executor = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts
+    )
+
+    def run(function: Callable, arguments: Iterable) -> Iterator:
+        pending: collections.deque = collections.deque()
+        for argument in arguments:
+            pending.append(executor.submit(function, argument))
+            if len(pending) > 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    try:
+        yield run
+    finally:
+        executor.shutdown(cancel_futures=True)
 
 
 def detect(

@@ -521,13 +521,14 @@ def _paragraph_table(report: Report) -> Table:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, *, enabled: bool, description: str = "Scanning") -> Iterator[Callable[[int], None]]:
+def progress_bar(total: int | None, *, enabled: bool, description: str = "Scanning") -> Iterator[Callable[..., None]]:
     """A progress bar with rate and ETA on stderr, or a silent callback when not `enabled`.
 
-    Yields a function to call with the number of documents just finished.
+    Yields a function to call with the number of documents just finished, and with
+    `total=` once the number of documents is known (a streamed scan learns it late).
     """
     if not enabled:
-        yield lambda finished: None
+        yield lambda finished, total=None: None
         return
     console = Console(stderr=True)
     columns = (
@@ -542,10 +543,12 @@ def progress_bar(total: int, *, enabled: bool, description: str = "Scanning") ->
         started = time.perf_counter()
         done = 0
 
-        def advance(finished: int) -> None:
+        def advance(finished: int, total: int | None = None) -> None:
             nonlocal done
             done += finished
             elapsed = max(time.perf_counter() - started, 1e-9)
             progress.update(task, advance=finished, rate=f"{done / elapsed:,.0f} docs/s")
+            if total is not None:
+                progress.update(task, total=total)
 
         yield advance
