@@ -118,12 +118,19 @@ def _strip_symbols(text: str) -> str:
     Matched from the front on the reversed text too: a pattern anchored at the end would
     be tried at every position of a long paragraph.
 
-    >>> _strip_symbols('• "اقرا ايضا": ')
-    'اقرا ايضا'
+    >>> _strip_symbols('• "اقرا ايضا": '), _strip_symbols("قال الوزير."), _strip_symbols("...")
+    ('اقرا ايضا', 'قال الوزير', '')
     """
-    leading = _LEADING_SYMBOLS.match(text)
-    if leading:
-        text = text[leading.end() :]
+    # str.isalnum() of one character is exactly [^\W_]; most lines start with a letter
+    # and end with a letter or one full stop.
+    if not text[:1].isalnum():
+        leading = _LEADING_SYMBOLS.match(text)
+        if leading:
+            text = text[leading.end() :]
+    if text[-1:].isalnum():
+        return text
+    if text[-2:-1].isalnum():
+        return text[:-1]
     trailing = _LEADING_SYMBOLS.match(text[::-1])
     return text[: len(text) - trailing.end()] if trailing else text
 
@@ -140,7 +147,9 @@ def _alternatives(entries: tuple[str, ...]) -> str:
 
 _LEADING_SYMBOLS = re.compile(r"[\W_]+")
 _HAS_TEXT = re.compile(r"[^\W_]")
-_TRAILING_COUNT = re.compile(r"\s*\(?\d+\)?$")
+# A trailing count ("التعليقات (3)") matched from the front of the reversed text, where
+# `\s*\(?\d+\)?$` on the text itself would be tried at every position.
+_TRAILING_COUNT_REVERSED = re.compile(r"\)?\d+\(?\s*")
 # Closing quotes and brackets may follow the punctuation that ends a sentence.
 _CLOSERS = " \"')]}>"
 # On normalized text: Arabic ؟ ؛ and the ellipsis are already ? ; and "...".
@@ -154,34 +163,45 @@ _BULLET = re.compile(r"^(?:[•·▪▫●○◦■□►▶▸◄◀◆◇♦�
 # A numbered list item ("1. ...", "2 - ...", "3) ...") starts a line of its own.
 _NUMBERED_ITEM = re.compile(r"\d{1,3}\s*[.)\-]")
 
+# The lexicon patterns are split into what is anchored at the start of a line (tried once)
+# and what needs a scan, and a scan runs only when the line holds the literal text that any
+# of its matches must contain: a search for an alternation is tried at every position.
 _RELATED_HEADER_KEYS = _normalized_keys(RELATED_HEADERS)
 _NAVIGATION_KEYS = _normalized_keys(NAVIGATION_LABELS)
 _WIDGET_KEYS = _normalized_keys(WIDGET_LINES)
-_RELATED_LINK = re.compile(rf"^(?:{_alternatives(RELATED_LINK_OPENERS)})\s*[:\-]")
-_NAVIGATION_PREFIX = re.compile(rf"^(?:{_alternatives(TAG_LIST_OPENERS)})\s*:")
-_COUNTER = re.compile(rf"^\d+\s*(?:{_alternatives(COUNTED_THINGS)})$")
-_WIDGET_PATTERN = re.compile(
-    rf"{_alternatives(COPYRIGHT_PHRASES)}|^(?:{_alternatives(WIDGET_OPENERS)})\b"
-)
+_RELATED_LINK = re.compile(rf"(?:{_alternatives(RELATED_LINK_OPENERS)})\s*[:\-]")
+_NAVIGATION_PREFIX = re.compile(rf"(?:{_alternatives(TAG_LIST_OPENERS)})\s*:")
+_COUNTER = re.compile(rf"\d+\s*(?:{_alternatives(COUNTED_THINGS)})$")
+_COPYRIGHT = tuple({normalize(entry) for entry in COPYRIGHT_PHRASES})
+_WIDGET_OPENER = re.compile(rf"(?:{_alternatives(WIDGET_OPENERS)})\b")
+# Every contact line holds one of these: "@" of an e-mail, "http" of a link, "www.".
+_CONTACT_MARKS = ("@", "http", "www.")
 _CONTACT_ONLY = re.compile(
     rf"(?:(?:{_alternatives(CONTACT_LABELS)})\s*:?\s*)?(?:\S+@\S+\.\w+|https?://\S+|www\.\S+)"
 )
 _AGENCY = _alternatives(PHOTO_AGENCIES)
-_CREDIT_PATTERN = re.compile(
+_AGENCY_ENDINGS = tuple({normalize(entry) for entry in PHOTO_AGENCIES})
+_CREDIT_START = re.compile(
+    rf"\(?(?:{_alternatives(CREDIT_OPENERS)})\s*[:/\-]"  # "(تصوير: ...)"
+    rf"|(?:{_alternatives(ARCHIVE_CAPTIONS)})$"
+    rf"|(?:{_alternatives(SOURCE_OPENERS)})\s*:"  # "المصدر: تاس"
+)
+# Searched only in lines that end with an agency's name or a closing bracket.
+_CREDIT_END = re.compile(
     rf"\s/\s*[^/]{{2,60}}?\s*/\s*(?:{_AGENCY})$"  # "... / Mikhail Metzel / Reuters"
     rf"|(?:^|\s)/\s*(?:{_AGENCY})$"  # "... / AFP"
-    rf"|^\(?(?:{_alternatives(CREDIT_OPENERS)})\s*[:/\-]"  # "(تصوير: ...)"
-    rf"|\((?:{_alternatives(ARCHIVE_CAPTIONS)})\)$|^(?:{_alternatives(ARCHIVE_CAPTIONS)})$"
-    rf"|^(?:{_alternatives(SOURCE_OPENERS)})\s*:"  # "المصدر: تاس"
+    rf"|\((?:{_alternatives(ARCHIVE_CAPTIONS)})\)$"
 )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class _Entry:
     """A candidate paragraph with what the rules look at, computed once.
 
     Compared by identity: the same text may be two paragraphs, and removals point at the
-    kept entry they repeat.
+    kept entry they repeat. Never changed after it is made; not frozen because a frozen
+    dataclass sets each field through object.__setattr__, and cleaning makes one entry
+    per input line.
     """
 
     text: str
@@ -199,17 +219,27 @@ class _Entry:
     opens_related_block: bool
 
 
+def _ends_sentence(norm: str) -> bool:
+    tail = norm.rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] in _SENTENCE_END
+
+
 def _make_entry(text: str, line: int, norm: str) -> _Entry:
     words = norm.count(" ") + 1
-    key = _strip_symbols(norm) if words <= FURNITURE_MAX_WORDS else norm
-    tail = norm.rstrip(_CLOSERS)
-    ends_sentence = bool(tail) and tail[-1] in _SENTENCE_END
-    is_label = not ends_sentence and words <= LABEL_MAX_WORDS and len(norm) <= LABEL_MAX_CHARACTERS
+    ends_sentence = _ends_sentence(norm)
     bullet = _BULLET.match(norm)
+    starts_item = bullet is not None or _NUMBERED_ITEM.match(norm) is not None
+    if words > FURNITURE_MAX_WORDS:
+        # Body text: too long for a label, a headline or furniture, and prose if it ends
+        # a sentence (more than PROSE_MIN_WORDS words).
+        return _Entry(
+            text, line, norm, norm, ends_sentence, False, False, ends_sentence,
+            bullet is not None, starts_item, None, None, False,
+        )  # fmt: skip
+    key = _strip_symbols(norm)
+    is_label = not ends_sentence and words <= LABEL_MAX_WORDS and len(norm) <= LABEL_MAX_CHARACTERS
     menu_label = _strip_symbols(norm[bullet.end() :]) if bullet and is_label else None
-    furniture, opens_related_block = (None, False)
-    if words <= FURNITURE_MAX_WORDS:
-        furniture, opens_related_block = _furniture(norm, key, words)
+    furniture, opens_related_block = _furniture(norm, key, words)
     return _Entry(
         text=text,
         line=line,
@@ -220,58 +250,84 @@ def _make_entry(text: str, line: int, norm: str) -> _Entry:
         is_headline=not ends_sentence and words <= HEADLINE_MAX_WORDS,
         is_prose=ends_sentence and words >= PROSE_MIN_WORDS,
         is_bullet=bullet is not None,
-        starts_item=bullet is not None or _NUMBERED_ITEM.match(norm) is not None,
+        starts_item=starts_item,
         menu_label=menu_label or None,
         furniture=furniture,
         opens_related_block=opens_related_block,
     )
 
 
+def _without_trailing_count(key: str) -> str:
+    """Drop a count in parentheses or after a space from the end of a line key.
+
+    >>> _without_trailing_count("التعليقات (3)"), _without_trailing_count("2015")
+    ('التعليقات', '')
+    """
+    count = _TRAILING_COUNT_REVERSED.match(key[::-1])
+    return key[: len(key) - count.end()] if count else key
+
+
 def _furniture(norm: str, key: str, words: int) -> tuple[str | None, bool]:
     """Return the reason a paragraph is page furniture by itself (or None), and whether it
     is a header that opens a block of related headlines."""
-    uncounted = _TRAILING_COUNT.sub("", key) if key[-1:].isdigit() else key  # "التعليقات (3)"
+    uncounted = _without_trailing_count(key) if key[-1:].isdigit() else key  # "التعليقات (3)"
     if uncounted in _RELATED_HEADER_KEYS:
         return RELATED, True
     if key in _NAVIGATION_KEYS or _NAVIGATION_PREFIX.match(norm):
         return NAVIGATION, False
-    if key in _WIDGET_KEYS or _COUNTER.match(key) or _CONTACT_ONLY.fullmatch(key):
+    if key in _WIDGET_KEYS or _COUNTER.match(key):
         return WIDGET, False
+    for mark in _CONTACT_MARKS:
+        if mark in key:
+            if _CONTACT_ONLY.fullmatch(key):
+                return WIDGET, False
+            break
     if _RELATED_LINK.match(norm):
         return RELATED, False
-    if words <= 20 and _WIDGET_PATTERN.search(norm):
-        return WIDGET, False
-    if _CREDIT_PATTERN.search(norm):
+    if words <= 20:
+        if _WIDGET_OPENER.match(norm):
+            return WIDGET, False
+        for phrase in _COPYRIGHT:
+            if phrase in norm:
+                return WIDGET, False
+    if _CREDIT_START.match(norm) or (
+        (norm.endswith(")") or ("/" in norm and norm.endswith(_AGENCY_ENDINGS)))
+        and _CREDIT_END.search(norm)
+    ):
         return CREDIT, False
     return None, False
 
 
-def _split_lines(text: str, first_line: int) -> tuple[list[_Entry | None], list[Removal]]:
-    """Return one entry per line (None for a separator) and the `blank` removals."""
+def _split_lines(
+    text: str, first_line: int
+) -> tuple[list[_Entry | None], list[Removal], int]:
+    """Return one entry per line (None for a separator), the `blank` removals and the
+    width of the widest entry."""
     lines = text.split("\n")
     entries: list[_Entry | None] = []
     blanks: list[Removal] = []
+    width = 0
     for offset, (line, norm) in enumerate(zip(lines, normalize_many(lines), strict=True)):
         if _HAS_TEXT.search(norm):
-            entries.append(_make_entry(line.strip(), first_line + offset, norm))
+            stripped = line.strip()
+            width = max(width, len(stripped))
+            entries.append(_make_entry(stripped, first_line + offset, norm))
         else:
             entries.append(None)
             if line:
                 blanks.append(Removal(text=line, line=first_line + offset, reason=BLANK))
-    return entries, blanks
+    return entries, blanks, width
 
 
-def _join_hard_wrapped(
-    entries: list[_Entry | None],
-) -> tuple[list[_Entry], dict[_Entry, _Entry]]:
-    """Join the lines of hard-wrapped paragraphs; drop separators.
+def _wrap_fill(entries: list[_Entry | None], width: int | None = None) -> float | None:
+    """The width from which a line continues on the next, when the lines look hard-wrapped.
 
-    Returns the paragraphs and, for each joined line, the paragraph it went into.
+    `width` is that of the widest entry, when the caller knows it.
     """
-    widths = [len(entry.text) for entry in entries if entry is not None]
-    width = max(widths, default=0)
+    if width is None:
+        width = max((len(entry.text) for entry in entries if entry is not None), default=0)
     if not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
-        return [entry for entry in entries if entry is not None], {}
+        return None
     fill = WRAP_FILL * width
     # One full unpunctuated line is a caption or a title; a wrapped text has several.
     broken = sum(
@@ -279,7 +335,17 @@ def _join_hard_wrapped(
         for entry in entries
         if entry is not None and len(entry.text) >= fill and not entry.ends_sentence
     )
-    if broken < WRAP_MIN_BROKEN_LINES:
+    return fill if broken >= WRAP_MIN_BROKEN_LINES else None
+
+
+def _join_hard_wrapped(
+    entries: list[_Entry | None], fill: float | None
+) -> tuple[list[_Entry], dict[_Entry, _Entry]]:
+    """Join the lines of hard-wrapped paragraphs (given _wrap_fill); drop separators.
+
+    Returns the paragraphs and, for each joined line, the paragraph it went into.
+    """
+    if fill is None:
         return [entry for entry in entries if entry is not None], {}
     paragraphs: list[_Entry] = []
     replaced: dict[_Entry, _Entry] = {}
@@ -315,8 +381,8 @@ def split_paragraphs(text: str, first_line: int = 1) -> list[tuple[str, int]]:
     >>> split_paragraphs("عنوان الخبر\\n\\nقال الوزير إن الاجتماع كان مثمرا.", first_line=5)
     [('عنوان الخبر', 5), ('قال الوزير إن الاجتماع كان مثمرا.', 7)]
     """
-    entries, _ = _split_lines(text, first_line)
-    paragraphs, _ = _join_hard_wrapped(entries)
+    entries, _, width = _split_lines(text, first_line)
+    paragraphs, _ = _join_hard_wrapped(entries, _wrap_fill(entries, width))
     return [(paragraph.text, paragraph.line) for paragraph in paragraphs]
 
 
@@ -325,63 +391,84 @@ class _Pass:
     kept: list[_Entry]
     removed: list[tuple[_Entry, str, _Entry | None]]
     replaced: dict[_Entry, _Entry]
+    # Whether the lines looked hard-wrapped (see _wrap_fill).
+    wrapped: bool
 
 
-def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pass:
-    """Apply every rule once, in order, to a list of lines (None marks a blank line)."""
-    paragraphs, replaced = _join_hard_wrapped(entries)
-    reasons: list[str | None] = [None] * len(paragraphs)
+def _clean_pass(
+    entries: list[_Entry | None], site_lines: frozenset[str], width: int | None = None
+) -> _Pass:
+    """Apply every rule once, in order, to a list of lines (None marks a blank line).
+
+    `width` is that of the widest entry, when the caller knows it.
+    """
+    fill = _wrap_fill(entries, width)
+    paragraphs, replaced = _join_hard_wrapped(entries, fill)
+    # Most paragraphs are body text that no rule touches: each rule below first checks,
+    # at C speed, whether anything in the document can start it.
+    if site_lines:
+        reasons = [
+            SITE_BOILERPLATE if paragraph.norm in site_lines else paragraph.furniture
+            for paragraph in paragraphs
+        ]
+    else:
+        reasons = [paragraph.furniture for paragraph in paragraphs]
     targets: list[int | None] = [None] * len(paragraphs)
-
-    for position, paragraph in enumerate(paragraphs):
-        if paragraph.norm in site_lines:
-            reasons[position] = SITE_BOILERPLATE
-        elif paragraph.furniture is not None:
-            reasons[position] = paragraph.furniture
 
     # Menus: a bullet item whose label the page also prints as a plain line (a menu and
     # its expanded form), and those plain copies. Bullets alone are lists or subheadings.
-    plain_labels = {
-        paragraph.key for paragraph in paragraphs if paragraph.is_label and not paragraph.is_bullet
-    }
-    menu_labels = {
-        paragraph.menu_label for paragraph in paragraphs if paragraph.menu_label in plain_labels
-    }
-    for position, paragraph in enumerate(paragraphs):
-        if (
-            reasons[position] is None
-            and paragraph.is_label
-            and (paragraph.menu_label or paragraph.key) in menu_labels
-        ):
-            reasons[position] = NAVIGATION
+    bullet_labels = {paragraph.menu_label for paragraph in paragraphs if paragraph.menu_label}
+    if bullet_labels:
+        plain_labels = {
+            paragraph.key
+            for paragraph in paragraphs
+            if paragraph.is_label and not paragraph.is_bullet
+        }
+        menu_labels = bullet_labels & plain_labels
+        for position, paragraph in enumerate(paragraphs):
+            if (
+                reasons[position] is None
+                and paragraph.is_label
+                and (paragraph.menu_label or paragraph.key) in menu_labels
+            ):
+                reasons[position] = NAVIGATION
 
     # A related-news header takes the headline-like lines after it, up to real text.
-    in_related_block = False
-    for position, paragraph in enumerate(paragraphs):
-        if paragraph.opens_related_block:
-            in_related_block = True
-        elif in_related_block and reasons[position] is None:
-            if paragraph.is_headline:
-                reasons[position] = RELATED
-            else:
-                in_related_block = False
+    if any(paragraph.opens_related_block for paragraph in paragraphs):
+        in_related_block = False
+        for position, paragraph in enumerate(paragraphs):
+            if paragraph.opens_related_block:
+                in_related_block = True
+            elif in_related_block and reasons[position] is None:
+                if paragraph.is_headline:
+                    reasons[position] = RELATED
+                else:
+                    in_related_block = False
 
-    _drop_menus(paragraphs, reasons)
+    if NAVIGATION in reasons or RELATED in reasons:
+        _drop_menus(paragraphs, reasons)
 
-    first_copy: dict[str, int] = {}
-    for position, paragraph in enumerate(paragraphs):
-        if reasons[position] is None:
-            original = first_copy.setdefault(paragraph.norm, position)
-            if original != position:
-                reasons[position] = REPEATED
-                targets[position] = original
+    norms = [paragraph.norm for paragraph in paragraphs]
+    if len(set(norms)) < len(norms):
+        first_copy: dict[str, int] = {}
+        for position, norm in enumerate(norms):
+            if reasons[position] is None:
+                original = first_copy.setdefault(norm, position)
+                if original != position:
+                    reasons[position] = REPEATED
+                    targets[position] = original
 
-    kept_positions = [position for position in range(len(paragraphs)) if reasons[position] is None]
+    kept_positions = [position for position, reason in enumerate(reasons) if reason is None]
     for position, following in zip(kept_positions, kept_positions[1:], strict=False):
-        if _is_lede_of(paragraphs[position], paragraphs[following]):
+        # A lede of LEDE_MIN_WORDS words has more than 8 characters: compare those first.
+        if norms[position][:8] == norms[following][:8] and _is_lede_of(
+            paragraphs[position], paragraphs[following]
+        ):
             reasons[position] = LEDE_PREFIX
             targets[position] = following
 
+    if len(kept_positions) == len(paragraphs) and LEDE_PREFIX not in reasons:
+        return _Pass(kept=paragraphs, removed=[], replaced=replaced, wrapped=fill is not None)
     kept = [
         paragraph for paragraph, reason in zip(paragraphs, reasons, strict=True) if reason is None
     ]
@@ -390,7 +477,7 @@ def _clean_pass(entries: list[_Entry | None], site_lines: frozenset[str]) -> _Pa
         for paragraph, reason, target in zip(paragraphs, reasons, targets, strict=True)
         if reason is not None
     ]
-    return _Pass(kept=kept, removed=removed, replaced=replaced)
+    return _Pass(kept=kept, removed=removed, replaced=replaced, wrapped=fill is not None)
 
 
 def _drop_menus(paragraphs: list[_Entry], reasons: list[str | None]) -> None:
@@ -446,17 +533,21 @@ def clean_document(document: Document, site_lines: frozenset[str] = frozenset())
     `site_lines` holds normalized lines known to be boilerplate of the document's site
     (from site_boilerplate). Pure: the same document always gives the same result.
     """
-    entries, removals = _split_lines(document.text, document.first_line)
+    entries, removals, width = _split_lines(document.text, document.first_line)
     removed: list[tuple[_Entry, str, _Entry | None]] = []
     replaced: dict[_Entry, _Entry] = {}
     current: list[_Entry | None] = entries
     first_pass = True
     while True:
-        result = _clean_pass(current, site_lines)
+        result = _clean_pass(current, site_lines, width if first_pass else None)
         removed.extend(result.removed)
         replaced.update(result.replaced)
-        if not first_pass and not result.removed and not result.replaced:
-            break
+        if not result.removed and not result.replaced:
+            # Another pass sees the same paragraphs unless blank lines kept apart lines
+            # that, without them, form a hard-wrapped block; the same paragraphs give
+            # the same (empty) result again.
+            if not first_pass or not result.wrapped or None not in current:
+                break
         current, first_pass = list(result.kept), False
     kept = result.kept
     index = {entry: position for position, entry in enumerate(kept)}
@@ -505,11 +596,72 @@ def count_site_lines(documents: Iterable[Document]) -> dict[str, Counter]:
     """
     counts: dict[str, Counter] = {}
     for document in documents:
-        entries, _ = _split_lines(document.text, document.first_line)
-        paragraphs, _ = _join_hard_wrapped(entries)
-        lines = {paragraph.norm for paragraph in paragraphs if not paragraph.is_prose}
-        counts.setdefault(document.site, Counter()).update(lines)
+        counts.setdefault(document.site, Counter()).update(_countable_lines(document.text))
     return counts
+
+
+def _countable_lines(text: str) -> set[str]:
+    """The normalized paragraphs of `text` that do not look like prose.
+
+    Most of the text of an article is prose, and telling so from the original spelling
+    (_surely_prose) is cheaper than normalizing it. When a line with text is wider than
+    WRAP_MAX_WIDTH the document is not hard-wrapped, so its paragraphs are its lines and
+    only the lines that may not be prose need normalizing. Otherwise it is split as
+    cleaning splits it.
+    """
+    lines = text.split("\n")
+    if any(len(line) > WRAP_MAX_WIDTH and _is_wide_text(line) for line in lines):
+        candidates = [line for line in lines if not _surely_prose(line)]
+        return {
+            norm
+            for norm in normalize_many(candidates)
+            if _HAS_TEXT.search(norm) and not _looks_like_prose(norm)
+        }
+    entries, _, width = _split_lines(text, 1)
+    paragraphs, _ = _join_hard_wrapped(entries, _wrap_fill(entries, width))
+    return {paragraph.norm for paragraph in paragraphs if not paragraph.is_prose}
+
+
+# Letters and digits that normalize to a letter or digit whatever surrounds them: Arabic
+# letters (not tatweel), ASCII letters and digits, Arabic-Indic digits.
+_SURE_LETTER = "\u0621-\u063a\u0641-\u064aA-Za-z0-9\u0660-\u0669"
+_SURE_WORDS = re.compile(
+    rf"\s*+(?:[^\s{_SURE_LETTER}]*+[{_SURE_LETTER}]\S*+\s++){{{PROSE_MIN_WORDS - 1}}}"
+    rf"[^\s{_SURE_LETTER}]*+[{_SURE_LETTER}]"
+)
+_HAS_SURE_LETTER = re.compile(rf"[{_SURE_LETTER}]")
+# What may follow the end of a sentence and normalizes to white space or _CLOSERS.
+_RAW_CLOSERS = _CLOSERS + "\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}" + (
+    "\N{RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK}\N{LEFT DOUBLE QUOTATION MARK}"
+    "\N{RIGHT DOUBLE QUOTATION MARK}"
+)
+# Sentence ends that normalization keeps as (or turns into) one of _SENTENCE_END.
+_RAW_SENTENCE_END = frozenset(".!?:;\N{ARABIC QUESTION MARK}\N{ARABIC SEMICOLON}")
+
+
+def _is_wide_text(line: str) -> bool:
+    """True when the stripped line is wider than a hard-wrapped text and has a letter or
+    digit for sure (so cleaning makes it a paragraph)."""
+    return len(line.strip()) > WRAP_MAX_WIDTH and _HAS_SURE_LETTER.search(line) is not None
+
+
+def _surely_prose(line: str) -> bool:
+    """True when normalize(line) certainly looks like prose, judged on the original spelling.
+
+    It must end a sentence: the last character before closing quotes and white space is
+    sentence punctuation, which normalization keeps (or maps, for ؟ and ؛) and which
+    nothing composes with. It must have PROSE_MIN_WORDS words: the first that many words
+    each hold a letter or digit that normalization never deletes, and normalization only
+    deletes characters or turns them into spaces, so no word is lost or merged. False
+    says nothing: the line is normalized and judged.
+
+    >>> _surely_prose("قال الوزير إن الاجتماع كان مثمرا جدا اليوم.»"), _surely_prose("عاجل ـ :")
+    (True, False)
+    """
+    tail = line.rstrip().rstrip(_RAW_CLOSERS)
+    return (
+        bool(tail) and tail[-1] in _RAW_SENTENCE_END and _SURE_WORDS.match(line) is not None
+    )
 
 
 def merge_site_line_counts(
