@@ -28,21 +28,26 @@ def codes_of(texts: list[str]) -> numpy.ndarray:
 
 def test_kernel_declines_a_text_holding_a_newline() -> None:
     permutations = Permutations.create(8, 1)
-    arguments = (CHARACTER_CLASSES, 2, 5, permutations.multipliers, permutations.increments)
+    arguments = (CHARACTER_CLASSES, numpy.array([0, 2]), 5, permutations.multipliers, permutations.increments)
     assert fingerprint_texts(codes_of(["سطر\nآخر", "نص"]), *arguments) is None
     assert fingerprint_texts(codes_of(["سطر آخر", "نص"]), *arguments) is not None
 
 
-def test_kernel_utf8_ends_count_bytes_of_every_plane() -> None:
+def test_kernel_writes_utf8_of_every_plane_and_the_ends_of_texts() -> None:
     texts = ["a é ب", "", "😀 x", "\ud800"]
     permutations = Permutations.create(8, 1)
     joined = "".join(text + "\n" for text in texts)
     codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
-    result = fingerprint_texts(codes, CHARACTER_CLASSES, 4, 5, permutations.multipliers, permutations.increments)
+    bounds = numpy.array([0, 3, 4])
+    result = fingerprint_texts(codes, CHARACTER_CLASSES, bounds, 5, permutations.multipliers, permutations.increments)
     assert result is not None
-    text_ends = result[3]
-    expected = numpy.cumsum([len((text + "\n").encode("utf-8", "surrogatepass")) for text in texts]) - 1
-    assert text_ends.tolist() == expected.tolist() == [7, 8, 15, 19]
+    assert result.utf8.tobytes() == joined.encode("utf-8", "surrogatepass")
+    assert result.byte_ends.tolist() == [7, 8, 15, 19]
+    assert result.character_ends.tolist() == [5, 6, 10, 12]
+    assert result.document_signatures.tolist() == [
+        result.text_signatures[:3].min(axis=0).tolist(),
+        result.text_signatures[3].tolist(),
+    ]
 
 
 def _run_python(code: str, environment: dict[str, str]) -> str:

@@ -270,37 +270,82 @@ def load_compiled_kernel() -> bool:
     return True
 
 
-def _hashed_paragraphs_numpy(flat: list[str], shingle_size: int, permutations: Permutations):
+@dataclass(frozen=True, eq=False)
+class _Hashed:
+    """What the numpy path and the kernel each compute for a batch; fingerprint does the rest."""
+
+    words: Words
+    shingles: numpy.ndarray
+    shingle_owners: numpy.ndarray
+    paragraph_signatures: numpy.ndarray
+    document_signatures: numpy.ndarray
+    paragraph_lengths: numpy.ndarray
+    paragraph_hashes: numpy.ndarray
+    text_hashes: numpy.ndarray
+
+
+def _hashed_with_numpy(
+    matching_paragraphs: Sequence[Sequence[str]], flat: list[str], paragraph_bounds: numpy.ndarray, shingle_size: int, permutations: Permutations
+) -> _Hashed:
     words = hash_words(flat)
     shingles, owners = shingle_hashes(words, len(flat), shingle_size)
     paragraph_signatures = minhash(shingles, owners, len(flat), permutations)
-    paragraph_hashes = numpy.array([text_hash(paragraph) for paragraph in flat], dtype=numpy.uint64)
-    return words, shingles, owners, paragraph_signatures, paragraph_hashes, None
+    counts = numpy.diff(paragraph_bounds)
+    document_signatures = numpy.full((len(counts), paragraph_signatures.shape[1]), numpy.iinfo(numpy.uint32).max, dtype=numpy.uint32)
+    non_empty = numpy.flatnonzero(counts > 0)
+    if len(non_empty):
+        document_signatures[non_empty] = numpy.minimum.reduceat(paragraph_signatures, paragraph_bounds[non_empty], axis=0)
+    return _Hashed(
+        words=words,
+        shingles=shingles,
+        shingle_owners=owners,
+        paragraph_signatures=paragraph_signatures,
+        document_signatures=document_signatures,
+        paragraph_lengths=numpy.array([len(paragraph) for paragraph in flat], dtype=numpy.int64),
+        paragraph_hashes=numpy.array([text_hash(paragraph) for paragraph in flat], dtype=numpy.uint64),
+        text_hashes=numpy.array(
+            [text_hash("\n".join(paragraphs)) if paragraphs else 0 for paragraphs in matching_paragraphs],
+            dtype=numpy.uint64,
+        ),
+    )
 
 
-def _hashed_paragraphs_compiled(kernel, flat: list[str], shingle_size: int, permutations: Permutations):
-    """What _hashed_paragraphs_numpy returns, from the kernel, plus the joined UTF-8 text.
-
-    None when the kernel cannot take the texts (one holds a newline).
-    """
-    joined = _SEPARATOR.join(flat) + _SEPARATOR
+def _hashed_with_kernel(
+    kernel, joined: str, paragraph_bounds: numpy.ndarray, shingle_size: int, permutations: Permutations
+) -> _Hashed | None:
+    """What _hashed_with_numpy computes, from the kernel; None when it declines the texts."""
     codes = numpy.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
     result = kernel.fingerprint_texts(
-        codes, CHARACTER_CLASSES, len(flat), shingle_size, permutations.multipliers, permutations.increments
+        codes, CHARACTER_CLASSES, paragraph_bounds, shingle_size, permutations.multipliers, permutations.increments
     )
     if result is None:
         return None
-    word_hashes, text_of_word, numeric, text_ends, shingles, owners, paragraph_signatures = result
-    # Every paragraph's bytes are a slice of the joined text's: one encoding, no copies.
-    encoded = memoryview(joined.encode("utf-8", "surrogatepass"))
-    starts = [0] + (text_ends[:-1] + 1).tolist()
-    ends = text_ends.tolist()
+    # Each paragraph's UTF-8 bytes, and each document's paragraphs joined by newlines, are
+    # slices of the joined text's: hashed in place, without encoding any text again.
+    encoded = memoryview(result.utf8)
+    byte_starts = [0] + (result.byte_ends[:-1] + 1).tolist()
+    byte_ends = result.byte_ends.tolist()
     digest = xxhash.xxh3_64_intdigest
-    paragraph_hashes = numpy.array(
-        [digest(encoded[start:end]) for start, end in zip(starts, ends)], dtype=numpy.uint64
+    bounds = paragraph_bounds.tolist()
+    character_starts = numpy.concatenate(([0], result.character_ends[:-1] + 1))
+    return _Hashed(
+        words=Words(result.word_hashes, result.text_of_word, result.numeric),
+        shingles=result.shingles,
+        shingle_owners=result.shingle_owners,
+        paragraph_signatures=result.text_signatures,
+        document_signatures=result.document_signatures,
+        paragraph_lengths=(result.character_ends - character_starts).astype(numpy.int64),
+        paragraph_hashes=numpy.array(
+            [digest(encoded[start:end]) for start, end in zip(byte_starts, byte_ends)], dtype=numpy.uint64
+        ),
+        text_hashes=numpy.array(
+            [
+                digest(encoded[byte_starts[first] : byte_ends[last - 1]]) if last > first else 0
+                for first, last in zip(bounds, bounds[1:])
+            ],
+            dtype=numpy.uint64,
+        ),
     )
-    words = Words(word_hashes, text_of_word, numeric)
-    return words, shingles, owners, paragraph_signatures, paragraph_hashes, (encoded, starts, ends)
 
 
 def fingerprint(
@@ -319,21 +364,16 @@ def fingerprint(
     flat = [paragraph for paragraphs in matching_paragraphs for paragraph in paragraphs]
     counts = numpy.array([len(paragraphs) for paragraphs in matching_paragraphs], dtype=numpy.int64)
     paragraph_bounds = numpy.concatenate(([0], numpy.cumsum(counts)))
-    document_of_paragraph = numpy.repeat(numpy.arange(len(counts)), counts)
-    paragraph_lengths = numpy.array([len(paragraph) for paragraph in flat], dtype=numpy.int64)
+    joined = _SEPARATOR.join(flat) + _SEPARATOR
     if compiled is None:
-        compiled = int(paragraph_lengths.sum()) >= COMPILED_MIN_CHARACTERS
+        compiled = len(joined) - len(flat) >= COMPILED_MIN_CHARACTERS
     kernel = _compiled_kernel() if compiled else None
-    hashed = _hashed_paragraphs_compiled(kernel, flat, shingle_size, permutations) if kernel else None
+    hashed = _hashed_with_kernel(kernel, joined, paragraph_bounds, shingle_size, permutations) if kernel else None
     if hashed is None:
-        hashed = _hashed_paragraphs_numpy(flat, shingle_size, permutations)
-    words, shingles, owners, paragraph_signatures, paragraph_hashes, encoded = hashed
-    num_perm = len(permutations.multipliers)
-    document_signatures = numpy.full((len(counts), num_perm), numpy.iinfo(numpy.uint32).max, dtype=numpy.uint32)
-    non_empty = numpy.flatnonzero(counts > 0)
-    if len(non_empty):
-        document_signatures[non_empty] = numpy.minimum.reduceat(paragraph_signatures, paragraph_bounds[non_empty], axis=0)
-    shingle_bounds = numpy.searchsorted(owners, numpy.arange(len(flat) + 1))
+        hashed = _hashed_with_numpy(matching_paragraphs, flat, paragraph_bounds, shingle_size, permutations)
+    words = hashed.words
+    document_of_paragraph = numpy.repeat(numpy.arange(len(counts)), counts)
+    shingle_bounds = numpy.searchsorted(hashed.shingle_owners, numpy.arange(len(flat) + 1))
     paragraph_words = numpy.bincount(words.text_of_word, minlength=len(flat))[: len(flat)]
     number_owner = document_of_paragraph[words.text_of_word[words.numeric]] if len(flat) else numpy.zeros(0, dtype=numpy.int64)
     number_values = words.hashes[words.numeric]
@@ -343,29 +383,15 @@ def fingerprint(
     distinct[1:] = (number_values[1:] != number_values[:-1]) | (number_owner[1:] != number_owner[:-1])
     number_owner, number_values = number_owner[distinct], number_values[distinct]
     number_bounds = numpy.searchsorted(number_owner, numpy.arange(len(counts) + 1))
-    if encoded is None:
-        text_hashes = numpy.array(
-            [text_hash("\n".join(paragraphs)) if paragraphs else 0 for paragraphs in matching_paragraphs],
-            dtype=numpy.uint64,
-        )
-    else:
-        # A document's paragraphs joined by newlines are a slice of the batch's joined text.
-        joined, starts, ends = encoded
-        digest = xxhash.xxh3_64_intdigest
-        bounds = paragraph_bounds.tolist()
-        text_hashes = numpy.array(
-            [digest(joined[starts[first] : ends[last - 1]]) if last > first else 0 for first, last in zip(bounds, bounds[1:])],
-            dtype=numpy.uint64,
-        )
     return Fingerprints(
-        text_hashes=text_hashes,
-        document_signatures=document_signatures,
+        text_hashes=hashed.text_hashes,
+        document_signatures=hashed.document_signatures,
         paragraph_bounds=paragraph_bounds,
-        paragraph_lengths=paragraph_lengths,
+        paragraph_lengths=hashed.paragraph_lengths,
         paragraph_words=paragraph_words,
-        paragraph_hashes=paragraph_hashes,
-        paragraph_signatures=paragraph_signatures,
-        shingles=shingles,
+        paragraph_hashes=hashed.paragraph_hashes,
+        paragraph_signatures=hashed.paragraph_signatures,
+        shingles=hashed.shingles,
         shingle_bounds=shingle_bounds,
         numbers=number_values,
         number_bounds=number_bounds,

@@ -5,6 +5,8 @@ Gives exactly what signature.py's numpy functions give, several times faster (nu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numba
 import numpy
 
@@ -49,20 +51,23 @@ def _mix(value):
 
 @_compile
 def _hash_words(codes, character_classes):
-    """Word hashes, text of each word, digits-only flags, UTF-8 end of each text, texts seen.
+    """Word hashes, text of each word, digits-only flags, and the texts' UTF-8 bytes and ends.
 
     One loop over the characters with the word open or closed, rather than a loop per
-    word: the per-word loop's exit branch is mispredicted on almost every word.
+    word: the per-word loop's exit branch is mispredicted on almost every word. The UTF-8
+    bytes (as `surrogatepass` writes them) come from the same pass, for the exact hashes.
     """
     length = len(codes)
     capacity = (length + 1) // 2
     hashes = numpy.empty(capacity, dtype=numpy.uint64)
     text_of_word = numpy.empty(capacity, dtype=numpy.int64)
     numeric = numpy.empty(capacity, dtype=numpy.bool_)
-    text_ends = numpy.empty(length + 1, dtype=numpy.int64)
+    utf8 = numpy.empty(4 * length, dtype=numpy.uint8)
+    byte_ends = numpy.empty(length + 1, dtype=numpy.int64)
+    character_ends = numpy.empty(length + 1, dtype=numpy.int64)
     words = 0
     text = 0
-    utf8_position = 0
+    size = 0
     in_word = False
     value = numpy.uint64(0)
     power = WORD_BASE
@@ -89,10 +94,35 @@ def _hash_words(codes, character_classes):
                 words += 1
                 in_word = False
             if code == _NEWLINE:
-                text_ends[text] = utf8_position
+                byte_ends[text] = size
+                character_ends[text] = position
                 text += 1
-        utf8_position += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-    return hashes[:words], text_of_word[:words], numeric[:words], text_ends[:text]
+        if code < 0x80:
+            utf8[size] = code
+            size += 1
+        elif code < 0x800:
+            utf8[size] = 0xC0 | (code >> 6)
+            utf8[size + 1] = 0x80 | (code & 0x3F)
+            size += 2
+        elif code < 0x10000:
+            utf8[size] = 0xE0 | (code >> 12)
+            utf8[size + 1] = 0x80 | ((code >> 6) & 0x3F)
+            utf8[size + 2] = 0x80 | (code & 0x3F)
+            size += 3
+        else:
+            utf8[size] = 0xF0 | (code >> 18)
+            utf8[size + 1] = 0x80 | ((code >> 12) & 0x3F)
+            utf8[size + 2] = 0x80 | ((code >> 6) & 0x3F)
+            utf8[size + 3] = 0x80 | (code & 0x3F)
+            size += 4
+    return (
+        hashes[:words],
+        text_of_word[:words],
+        numeric[:words],
+        utf8[:size],
+        byte_ends[:text],
+        character_ends[:text],
+    )
 
 
 @_compile
@@ -111,9 +141,8 @@ def _shingles_and_signatures(hashes, text_of_word, text_count, shingle_size, mul
         last = first
         while last < word_count and text_of_word[last] == text:
             last += 1
-        run = last - first
         start = produced
-        if run >= shingle_size:
+        if last - first >= shingle_size:
             for window in range(first, last - shingle_size + 1):
                 value = hashes[window]
                 for offset in range(1, shingle_size):
@@ -128,6 +157,7 @@ def _shingles_and_signatures(hashes, text_of_word, text_count, shingle_size, mul
             shingles[produced] = _mix(value ^ SHORT_TEXT_MASK)
             owners[produced] = text
             produced += 1
+        # The minimum commutes with the shift to the top 32 bits, so only the minima shift.
         minima[:] = numpy.uint64(0xFFFFFFFFFFFFFFFF)
         for row in range(start, produced):
             shingle = shingles[row]
@@ -141,26 +171,66 @@ def _shingles_and_signatures(hashes, text_of_word, text_count, shingle_size, mul
     return shingles[:produced], owners[:produced], signatures
 
 
+@_compile
+def _document_minima(paragraph_signatures, paragraph_bounds):
+    """Each document's signature: the minimum of its paragraphs' (all ones without any)."""
+    document_count = len(paragraph_bounds) - 1
+    num_perm = paragraph_signatures.shape[1]
+    signatures = numpy.full((document_count, num_perm), numpy.uint32(0xFFFFFFFF), dtype=numpy.uint32)
+    for document in range(document_count):
+        for row in range(paragraph_bounds[document], paragraph_bounds[document + 1]):
+            for permutation in range(num_perm):
+                signatures[document, permutation] = min(signatures[document, permutation], paragraph_signatures[row, permutation])
+    return signatures
+
+
+@dataclass(frozen=True, eq=False)
+class KernelResult:
+    """What the kernel computes for a batch of texts, as signature.fingerprint needs it."""
+
+    word_hashes: numpy.ndarray  # uint64, in text order
+    text_of_word: numpy.ndarray  # int64
+    numeric: numpy.ndarray  # bool: the word is digits only
+    utf8: numpy.ndarray  # uint8: the joined texts as UTF-8 ("surrogatepass")
+    byte_ends: numpy.ndarray  # int64 end of each text in utf8 (its newline follows)
+    character_ends: numpy.ndarray  # int64 end of each text in code points
+    shingles: numpy.ndarray  # uint64, grouped by text
+    shingle_owners: numpy.ndarray  # int64 text of each shingle
+    text_signatures: numpy.ndarray  # (texts, num_perm) uint32
+    document_signatures: numpy.ndarray  # (documents, num_perm) uint32
+
+
 def fingerprint_texts(
     codes: numpy.ndarray,
     character_classes: numpy.ndarray,
-    text_count: int,
+    paragraph_bounds: numpy.ndarray,
     shingle_size: int,
     multipliers: numpy.ndarray,
     increments: numpy.ndarray,
-):
+) -> KernelResult | None:
     """Everything signature.fingerprint derives from the code points of its joined texts.
 
-    `codes` are the UTF-32 code points of the texts, each followed by a newline. Returns
-    (word hashes, text of each word, digits-only flags, UTF-8 byte end of each text,
-    shingles, text of each shingle, signatures), or None when the newlines do not split
-    the codes into `text_count` texts (a text holding a newline itself): the caller then
+    `codes` are the UTF-32 code points of the texts, each followed by a newline;
+    `paragraph_bounds` group the texts into documents. None when the newlines do not split
+    the codes into that many texts (a text holding a newline itself): the caller then
     takes the numpy path, which defines what such input gives.
     """
-    hashes, text_of_word, numeric, text_ends = _hash_words(codes, character_classes)
-    if len(text_ends) != text_count:
+    text_count = int(paragraph_bounds[-1])
+    hashes, text_of_word, numeric, utf8, byte_ends, character_ends = _hash_words(codes, character_classes)
+    if len(byte_ends) != text_count:
         return None
     shingles, owners, signatures = _shingles_and_signatures(
         hashes, text_of_word, text_count, shingle_size, multipliers, increments
     )
-    return hashes, text_of_word, numeric, text_ends, shingles, owners, signatures
+    return KernelResult(
+        word_hashes=hashes,
+        text_of_word=text_of_word,
+        numeric=numeric,
+        utf8=utf8,
+        byte_ends=byte_ends,
+        character_ends=character_ends,
+        shingles=shingles,
+        shingle_owners=owners,
+        text_signatures=signatures,
+        document_signatures=_document_minima(signatures, paragraph_bounds),
+    )
