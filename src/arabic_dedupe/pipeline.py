@@ -26,7 +26,7 @@ from arabic_dedupe import candidates, packed, verify
 from arabic_dedupe.boilerplate import (
     clean_document,
     count_site_lines,
-    merge_site_line_counts,
+    site_threshold,
     site_boilerplate,
     split_paragraphs,
 )
@@ -44,7 +44,7 @@ from arabic_dedupe.model import (
 )
 from arabic_dedupe.normalize import collapse_whitespace, normalize_many
 from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer
-from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fingerprint
+from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fingerprint, text_hash
 
 # A paragraph found in more documents than this is site furniture that escaped the
 # boilerplate stage (or a stock sentence); it still forms a paragraph cluster, but it does
@@ -82,10 +82,17 @@ def corpus_boilerplate(
     counts: dict[str, Counter] = {}
     per_site: Counter = Counter()
     for batch_counts in run(_count_job, references if references is not None else batches):
-        counts = merge_site_line_counts(counts, batch_counts)
+        _add_site_line_counts(counts, batch_counts)
     for batch in batches:
         per_site.update(document.site for document in batch)
     return site_boilerplate(counts, dict(per_site))
+
+
+def _add_site_line_counts(total: dict[str, Counter], batch_counts: dict[str, Counter]) -> None:
+    """merge_site_line_counts, into the running total: copying a total that grows with the
+    corpus once per batch would make counting quadratic."""
+    for site, counts in batch_counts.items():
+        total.setdefault(site, Counter()).update(counts)
 
 
 def clean_batch(
@@ -410,15 +417,16 @@ def _scan_packed(
     stopwatch = _Stopwatch()
     seconds: Counter = Counter()
     with _ordered_pool(jobs) as run:
-        counts: dict[str, Counter] = {}
+        counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
         per_site: Counter = Counter()
         stowed: collections.deque[packed.StowedDocuments] = collections.deque()
         count_job = functools.partial(_count_and_stow, strip_boilerplate=settings.strip_boilerplate)
         for batch_counts, batch in run(count_job, _in_batches(documents)):
-            counts = merge_site_line_counts(counts, batch_counts)
+            for site, arrays in batch_counts.items():
+                counts.setdefault(site, []).append(arrays)
             per_site.update(document.site for document in batch.documents)
             stowed.append(batch)
-        site_lines = site_boilerplate(counts, dict(per_site)) if settings.strip_boilerplate else {}
+        site_lines = _hashed_site_boilerplate(counts, per_site)
         del counts
         if progress is not None:
             progress(0, total=sum(per_site.values()))
@@ -466,8 +474,51 @@ def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
         yield batch
 
 
-def _count_and_stow(batch: list[Document], strip_boilerplate: bool) -> tuple[dict[str, Counter], packed.StowedDocuments]:
-    return (count_site_lines(batch) if strip_boilerplate else {}), packed.stow(batch)
+@dataclass(frozen=True)
+class HashedLines:
+    """A site's boilerplate lines by their 64-bit hash, standing in for the set of lines.
+
+    A streamed corpus is counted by line hash (16 bytes a line, however long), because a
+    large one holds millions of distinct short lines; cleaning only asks `line in lines`.
+    """
+
+    hashes: frozenset[int]
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, str) and text_hash(line) in self.hashes
+
+
+def _count_and_stow(
+    batch: list[Document], strip_boilerplate: bool
+) -> tuple[dict[str, tuple[numpy.ndarray, numpy.ndarray]], packed.StowedDocuments]:
+    """A batch's site-line counts, as (line hashes, documents) arrays per site, and the
+    batch stowed for the second pass."""
+    hashed = {}
+    for site, lines in (count_site_lines(batch) if strip_boilerplate else {}).items():
+        hashes = numpy.fromiter((text_hash(line) for line in lines), dtype=numpy.uint64, count=len(lines))
+        hashed[site] = (hashes, numpy.fromiter(lines.values(), dtype=numpy.int64, count=len(lines)))
+    return hashed, packed.stow(batch)
+
+
+def _hashed_site_boilerplate(
+    counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]], documents_per_site: Counter
+) -> dict[str, HashedLines]:
+    """site_boilerplate over hashed counts: the lines in enough of their site's documents.
+
+    Only lines that are not prose were counted (count_site_lines), so the threshold is the
+    whole test."""
+    boilerplate = {}
+    for site, parts in counts.items():
+        hashes = numpy.concatenate([part[0] for part in parts])
+        documents = numpy.concatenate([part[1] for part in parts])
+        distinct, position = numpy.unique(hashes, return_inverse=True)
+        totals = numpy.bincount(position, weights=documents, minlength=len(distinct))
+        threshold = site_threshold(documents_per_site.get(site, 0))
+        boilerplate[site] = HashedLines(frozenset(distinct[totals >= threshold].tolist()))
+    return boilerplate
 
 
 def _prepare_stowed_job(job: tuple[packed.StowedDocuments, dict[str, frozenset[str]], Settings]):
