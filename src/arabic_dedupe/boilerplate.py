@@ -226,7 +226,8 @@ def _ends_sentence(norm: str) -> bool:
 
 def _make_entry(text: str, line: int, norm: str) -> _Entry:
     words = norm.count(" ") + 1
-    ends_sentence = _ends_sentence(norm)
+    tail = norm.rstrip(_CLOSERS)  # _ends_sentence, written out: this runs once per line
+    ends_sentence = bool(tail) and tail[-1] in _SENTENCE_END
     bullet = _BULLET.match(norm)
     starts_item = bullet is not None or _NUMBERED_ITEM.match(norm) is not None
     if words > FURNITURE_MAX_WORDS:
@@ -241,20 +242,11 @@ def _make_entry(text: str, line: int, norm: str) -> _Entry:
     menu_label = _strip_symbols(norm[bullet.end() :]) if bullet and is_label else None
     furniture, opens_related_block = _furniture(norm, key, words)
     return _Entry(
-        text=text,
-        line=line,
-        norm=norm,
-        key=key,
-        ends_sentence=ends_sentence,
-        is_label=is_label,
-        is_headline=not ends_sentence and words <= HEADLINE_MAX_WORDS,
-        is_prose=ends_sentence and words >= PROSE_MIN_WORDS,
-        is_bullet=bullet is not None,
-        starts_item=starts_item,
-        menu_label=menu_label or None,
-        furniture=furniture,
-        opens_related_block=opens_related_block,
-    )
+        text, line, norm, key, ends_sentence, is_label,
+        not ends_sentence and words <= HEADLINE_MAX_WORDS,  # is_headline
+        ends_sentence and words >= PROSE_MIN_WORDS,  # is_prose
+        bullet is not None, starts_item, menu_label or None, furniture, opens_related_block,
+    )  # fmt: skip
 
 
 def _without_trailing_count(key: str) -> str:
@@ -310,7 +302,8 @@ def _split_lines(
     for offset, (line, norm) in enumerate(zip(lines, normalize_many(lines), strict=True)):
         if _HAS_TEXT.search(norm):
             stripped = line.strip()
-            width = max(width, len(stripped))
+            if len(stripped) > width:
+                width = len(stripped)
             entries.append(_make_entry(stripped, first_line + offset, norm))
         else:
             entries.append(None)
@@ -434,7 +427,8 @@ def _clean_pass(
                 reasons[position] = NAVIGATION
 
     # A related-news header takes the headline-like lines after it, up to real text.
-    if any(paragraph.opens_related_block for paragraph in paragraphs):
+    # (A header is furniture itself, so a document without any has no header.)
+    if any(reasons) and any(paragraph.opens_related_block for paragraph in paragraphs):
         in_related_block = False
         for position, paragraph in enumerate(paragraphs):
             if paragraph.opens_related_block:
@@ -550,20 +544,21 @@ def clean_document(document: Document, site_lines: frozenset[str] = frozenset())
                 break
         current, first_pass = list(result.kept), False
     kept = result.kept
-    index = {entry: position for position, entry in enumerate(kept)}
-    repeats = {entry: target for entry, _, target in removed}
-    for entry, reason, target in removed:
-        removals.append(
-            Removal(
-                text=entry.text,
-                line=entry.line,
-                reason=reason,
-                duplicate_of=_kept_index(target, index, repeats, replaced),
+    if removed:
+        index = {entry: position for position, entry in enumerate(kept)}
+        repeats = {entry: target for entry, _, target in removed}
+        for entry, reason, target in removed:
+            removals.append(
+                Removal(
+                    text=entry.text,
+                    line=entry.line,
+                    reason=reason,
+                    duplicate_of=_kept_index(target, index, repeats, replaced),
+                )
             )
-        )
-    removals.sort(key=lambda removal: removal.line)
+        removals.sort(key=lambda removal: removal.line)
     paragraphs = tuple(
-        Paragraph(index=position, text=entry.text, line=entry.line, form=entry.norm)
+        Paragraph(position, entry.text, entry.line, entry.norm)
         for position, entry in enumerate(kept)
     )
     return CleanDocument(document=document, paragraphs=paragraphs, removed=tuple(removals))
@@ -606,8 +601,9 @@ def _countable_lines(text: str) -> set[str]:
     Most of the text of an article is prose, and telling so from the original spelling
     (_surely_prose) is cheaper than normalizing it. When a line with text is wider than
     WRAP_MAX_WIDTH the document is not hard-wrapped, so its paragraphs are its lines and
-    only the lines that may not be prose need normalizing. Otherwise it is split as
-    cleaning splits it.
+    only the lines that may not be prose need normalizing. Otherwise the document is split
+    as cleaning splits it. (Normalizing the lines of several documents with one call is
+    slower: normalize() runs NFKC over all of its text when one line needs it.)
     """
     lines = text.split("\n")
     if any(len(line) > WRAP_MAX_WIDTH and _is_wide_text(line) for line in lines):
@@ -625,9 +621,11 @@ def _countable_lines(text: str) -> set[str]:
 # Letters and digits that normalize to a letter or digit whatever surrounds them: Arabic
 # letters (not tatweel), ASCII letters and digits, Arabic-Indic digits.
 _SURE_LETTER = "\u0621-\u063a\u0641-\u064aA-Za-z0-9\u0660-\u0669"
+# PROSE_MIN_WORDS words with such a letter, maybe after words without one ("-", "«").
+_OTHER_WORDS = rf"(?:[^\s{_SURE_LETTER}]++\s++)*+"
+_SURE_WORD = rf"[^\s{_SURE_LETTER}]*+[{_SURE_LETTER}]"
 _SURE_WORDS = re.compile(
-    rf"\s*+(?:[^\s{_SURE_LETTER}]*+[{_SURE_LETTER}]\S*+\s++){{{PROSE_MIN_WORDS - 1}}}"
-    rf"[^\s{_SURE_LETTER}]*+[{_SURE_LETTER}]"
+    rf"\s*+(?:{_OTHER_WORDS}{_SURE_WORD}\S*+\s++){{{PROSE_MIN_WORDS - 1}}}{_OTHER_WORDS}{_SURE_WORD}"
 )
 _HAS_SURE_LETTER = re.compile(rf"[{_SURE_LETTER}]")
 # What may follow the end of a sentence and normalizes to white space or _CLOSERS.
@@ -716,5 +714,4 @@ def site_boilerplate(
 
 
 def _looks_like_prose(norm: str) -> bool:
-    tail = norm.rstrip(_CLOSERS)
-    return bool(tail) and tail[-1] in _SENTENCE_END and norm.count(" ") + 1 >= PROSE_MIN_WORDS
+    return _ends_sentence(norm) and norm.count(" ") + 1 >= PROSE_MIN_WORDS
