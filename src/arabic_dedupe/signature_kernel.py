@@ -50,8 +50,12 @@ def _mix(value):
 
 
 @_compile
-def _hash_words(codes, character_classes):
-    """Word hashes, text of each word, digits-only flags, and the texts' UTF-8 bytes and ends.
+def _hash_words(codes, character_classes, text_count):
+    """Hash the words of the joined texts and write their UTF-8 bytes, in one pass.
+
+    Returns the word hashes, each word's text, digits-only flags, the UTF-8 bytes, each
+    text's end in bytes and in characters, and how many texts a newline ended (more than
+    `text_count` when a text holds a newline).
 
     One loop over the characters with the word open or closed, rather than a loop per
     word: the per-word loop's exit branch is mispredicted on almost every word. The UTF-8
@@ -63,8 +67,8 @@ def _hash_words(codes, character_classes):
     text_of_word = numpy.empty(capacity, dtype=numpy.int64)
     numeric = numpy.empty(capacity, dtype=numpy.bool_)
     utf8 = numpy.empty(4 * length, dtype=numpy.uint8)
-    byte_ends = numpy.empty(length + 1, dtype=numpy.int64)
-    character_ends = numpy.empty(length + 1, dtype=numpy.int64)
+    byte_ends = numpy.empty(text_count, dtype=numpy.int64)
+    character_ends = numpy.empty(text_count, dtype=numpy.int64)
     words = 0
     text = 0
     size = 0
@@ -94,8 +98,9 @@ def _hash_words(codes, character_classes):
                 words += 1
                 in_word = False
             if code == _NEWLINE:
-                byte_ends[text] = size
-                character_ends[text] = position
+                if text < text_count:
+                    byte_ends[text] = size
+                    character_ends[text] = position
                 text += 1
         if code < 0x80:
             utf8[size] = code
@@ -120,8 +125,9 @@ def _hash_words(codes, character_classes):
         text_of_word[:words],
         numeric[:words],
         utf8[:size],
-        byte_ends[:text],
-        character_ends[:text],
+        byte_ends,
+        character_ends,
+        text,
     )
 
 
@@ -216,8 +222,10 @@ def fingerprint_texts(
     takes the numpy path, which defines what such input gives.
     """
     text_count = int(paragraph_bounds[-1])
-    hashes, text_of_word, numeric, utf8, byte_ends, character_ends = _hash_words(codes, character_classes)
-    if len(byte_ends) != text_count:
+    hashes, text_of_word, numeric, utf8, byte_ends, character_ends, texts_seen = _hash_words(
+        codes, character_classes, text_count
+    )
+    if texts_seen != text_count:
         return None
     shingles, owners, signatures = _shingles_and_signatures(
         hashes, text_of_word, text_count, shingle_size, multipliers, increments
