@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from arabic_dedupe.boilerplate import (
     REASONS,
+    _surely_prose,
     clean_document,
     count_site_lines,
     merge_site_line_counts,
@@ -421,3 +422,102 @@ def test_site_counts_merge_like_one_count(pairs, randomness: random.Random):
     assert {site: +counts for site, counts in merged.items()} == {
         site: +counts for site, counts in whole.items()
     }
+
+
+# --- site-line counting against a plain reference ----------------------------------------
+# count_site_lines skips normalizing lines it can tell are prose from their original
+# spelling; the reference normalizes every paragraph and judges it.
+
+
+def reference_site_line_counts(documents: list[Document]) -> dict[str, Counter]:
+    counts: dict[str, Counter] = {}
+    for document in documents:
+        lines = {normalize(text) for text, _ in split_paragraphs(document.text)}
+        counts.setdefault(document.site, Counter()).update(
+            line for line in lines if not looks_like_prose(line)
+        )
+    return counts
+
+
+def looks_like_prose(line: str) -> bool:
+    tail = line.rstrip(" \"')]}>")
+    return tail[-1:] in (".", "!", "?", ":", ";") and line.count(" ") + 1 >= 8
+
+
+COMMITTED_TEXTS = sorted(FIXTURES.glob("**/*.txt"))
+
+
+def test_site_line_counts_match_the_reference_on_every_committed_text():
+    documents = [
+        Document(
+            id=str(path),
+            text=path.read_bytes().decode("utf-8", errors="replace"),
+            site=path.parent.name,
+        )
+        for path in COMMITTED_TEXTS
+    ]
+    assert len(documents) > 200
+    expected = reference_site_line_counts(documents)
+    assert count_site_lines(documents) == expected
+    per_site = Counter(document.site for document in documents)
+    assert site_boilerplate(count_site_lines(documents), per_site, min_documents=2) == (
+        site_boilerplate(expected, per_site, min_documents=2)
+    )
+
+
+# Wider than a hard-wrapped line, so the document's paragraphs are its lines.
+PROSE = "قال الوزير إن الاجتماع الذي عقد أمس في الرياض كان مثمرا وبناء، وأضاف أن المحادثات بين الجانبين في الأيام"
+assert len(PROSE) > 100
+# Lines near the edge of looking like prose in their original spelling: diacritics,
+# tatweel, quotes after the full stop, invisible characters, words that vanish.
+EDGE_LINES = st.sampled_from(
+    [
+        f"{PROSE} ستستمر.",
+        f"{PROSE} ستستمر.»",
+        f"{PROSE} ستستمر. \N{RIGHT-TO-LEFT MARK}",
+        f"{PROSE} ستستمر؟",
+        f"{PROSE} ستستمر؛ ”",
+        f"{PROSE} ستستمر…",
+        f"{PROSE} ستستمر",
+        f"{PROSE} ستستمر،",
+        f"{PROSE} ستستمر -",
+        f"{PROSE} ستستمر.ً",
+        "ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ ـ.",
+        "ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً ً.",
+        "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - خبر.",
+        "قال ً الوزير ً إن ً الاجتماع ً كان ً مثمرا ً اليوم.",
+        "قال\N{ZERO WIDTH SPACE}الوزير إن الاجتماع كان\N{NO-BREAK SPACE}مثمرا جدا اليوم.",
+        "قال الوزير\tإن الاجتماع\u2028كان مثمرا جدا اليوم أمس.",
+        "« قال » الوزير - إن – الاجتماع كان مثمرا جدا اليوم.",
+        "ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ ﻻ.",
+        "عين اليوم - متابعات",
+        "// انتهى //",
+        "Photo by John Smith for Reuters news agency in the city today.",
+    ]
+)
+EDGE_TEXTS = st.one_of(
+    st.lists(st.one_of(EDGE_LINES, LINES), max_size=12).map("\n".join),
+    st.lists(
+        st.one_of(
+            EDGE_LINES,
+            st.text(alphabet="اب ً\u0640.،«»؟-\N{NO-BREAK SPACE}\N{ZERO WIDTH SPACE}x", max_size=20),
+        ),
+        max_size=12,
+    ).map("\n".join),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["a", "b"]), EDGE_TEXTS), max_size=8))
+def test_site_line_counts_match_the_reference(pairs):
+    documents = [
+        Document(id=str(number), text=text, site=site) for number, (site, text) in enumerate(pairs)
+    ]
+    assert count_site_lines(documents) == reference_site_line_counts(documents)
+
+
+@settings(max_examples=500)
+@given(st.one_of(EDGE_LINES, st.text(), st.lists(EDGE_LINES | LINES, max_size=3).map(" ".join)))
+def test_a_line_judged_prose_by_its_spelling_is_prose_once_normalized(line):
+    if _surely_prose(line):
+        assert looks_like_prose(normalize(line))
