@@ -44,7 +44,14 @@ from arabic_dedupe.model import (
 )
 from arabic_dedupe.normalize import collapse_whitespace, normalize_many
 from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer
-from arabic_dedupe.signature import Fingerprints, Permutations, concatenate, fingerprint, text_hash
+from arabic_dedupe.signature import (
+    Fingerprints,
+    Permutations,
+    concatenate,
+    fingerprint,
+    load_compiled_kernel,
+    text_hash,
+)
 
 # A paragraph found in more documents than this is site furniture that escaped the
 # boilerplate stage (or a stock sentence); it still forms a paragraph cluster, but it does
@@ -57,6 +64,9 @@ BATCH_DOCUMENTS = 500
 # From this many documents a scan streams and keeps them packed (see scan_documents):
 # below it the full records fit in memory easily, and packing would only cost time.
 COMPACT_FROM = 50_000
+# A corpus this large (characters) has many batches for the compiled fingerprint kernel;
+# its load (about 0.4 s) is paid once in the parent before the workers fork.
+PRELOAD_KERNEL_CHARACTERS = 5_000_000
 
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
@@ -179,6 +189,9 @@ def prepared_batches(
     batches = _batches(documents)
     executor = None
     if jobs > 1 and len(batches) > 1:
+        if sum(len(document.text) for document in documents) >= PRELOAD_KERNEL_CHARACTERS:
+            # Loaded before the fork, the kernel is inherited instead of loaded per worker.
+            load_compiled_kernel()
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork"),
@@ -416,6 +429,7 @@ def _scan_packed(
     """
     stopwatch = _Stopwatch()
     seconds: Counter = Counter()
+    load_compiled_kernel()
     with _ordered_pool(jobs) as run:
         counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
         per_site: Counter = Counter()
