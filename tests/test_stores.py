@@ -265,15 +265,46 @@ def test_redis_keys_all_carry_the_prefix(redis_url):
     store.add([record("a", keys=(255,))])
     client = redis.Redis.from_url(redis_url)
     assert sorted(client.keys()) == [
-        b"dedupe:bucket:00000000000000ff",
+        b"dedupe:bucket-keys:00",
+        b"dedupe:buckets:00",
         b"dedupe:counts",
         b"dedupe:document:a",
         b"dedupe:documents",
         b"dedupe:format",
+        b"dedupe:names",
         b"dedupe:parameters",
         b"dedupe:sequence",
     ]
+    # One bucket entry: the packed key, then the packed document number (the first, 1);
+    # the bucket's packed key in its shard's key set.
+    assert client.zrange("dedupe:buckets:00", 0, -1) == [(255).to_bytes(8, "big") + (1).to_bytes(8, "big")]
+    assert client.smembers("dedupe:bucket-keys:00") == {(255).to_bytes(8, "big")}
     client.close()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param((0, (1 << 64) - 1), id="lowest-and-highest"),
+        pytest.param(((0xAB << 56) | ((1 << 56) - 1), (0xAB << 56) + 1, 1 << 63), id="one-shard"),
+    ],
+)
+def test_redis_removing_the_last_entry_of_a_bucket_empties_its_key_set(redis_url, keys):
+    # The removal script finds a key's shard and set member in Lua; they must match the writer's.
+    import redis
+
+    store = open_store(redis_url)
+    store.add([record("a", keys=keys), record("b", keys=keys[:1])])
+    assert store.counts()["buckets"] == len(keys)
+    assert store.remove(["a"]) == ["a"]
+    assert store.counts() == {"documents": 1, "paragraphs": 1, "buckets": 1, "bucket_entries": 1}
+    assert store.remove(["b"]) == ["b"]
+    assert store.counts() == {"documents": 0, "paragraphs": 0, "buckets": 0, "bucket_entries": 0}
+    client = redis.Redis.from_url(redis_url)
+    assert client.keys("dedupe:bucket*") == []
+    client.close()
+    assert store.check() == []
     store.close()
 
 

@@ -1,23 +1,34 @@
 """Redis store: one index shared by several crawler machines (`redis://host:port/db`).
 
-Key layout (every key starts with `dedupe:`):
+Key layout, format 2 (every key starts with `dedupe:`; "packed" means unsigned 64-bit
+big-endian bytes, so packed values sort like the numbers):
 
-- `dedupe:format`: "1", the layout version.
+- `dedupe:format`: "2", the layout version.
 - `dedupe:parameters`: JSON of the parameters that built the index (set once, SET NX).
-- `dedupe:sequence`: counter handing each added document a number (insertion order).
+- `dedupe:sequence`: counter handing each added document a number.
 - `dedupe:documents`: sorted set, document id -> its number.
+- `dedupe:names`: hash, packed document number -> document id.
 - `dedupe:document:<id>`: hash with `site`, `paragraphs` (JSON `[[text, line], ...]`),
   `paragraph_count`, `text_hash` (decimal), `fingerprint` (raw bytes), `keys` (the
-  document's bucket keys as 16 hex digits each, concatenated) and `number`.
-- `dedupe:bucket:<key as 16 hex digits>`: sorted set, document id -> its number, so a
-  bucket's oldest members come first.
-- `dedupe:counts`: hash with `paragraphs`, `buckets` and `bucket_entries`, kept in step by
-  every write (`check` recounts them).
+  document's bucket keys, packed, sorted) and `number`.
+- `dedupe:buckets:<2 hex digits>`: 256 sorted sets, chosen by a bucket key's first byte,
+  every score 0: one member per bucket entry, the packed key then the packed document
+  number, so a bucket's entries are adjacent and oldest first (ZRANGEBYLEX).
+- `dedupe:bucket-keys:<2 hex digits>`: 256 sets, the packed keys of the non-empty buckets
+  of the same shard; their sizes add up to the bucket count.
+- `dedupe:counts`: hash with `paragraphs`.
 
-Writes run as Lua scripts, one script call per batch: Redis runs a script whole and alone,
-so a writer killed at any point leaves whole batches (a half-sent call is never run), and
-two writers never interleave inside a batch. A script of 500 documents holds the server
-for a fraction of a second. Scripts name keys they build themselves, so the index needs a
+Why: almost every bucket holds a single document, and the key per bucket of format 1 cost
+the server four times the CPU of the rest of an `add`. Now a batch writes each shard with
+one ZADD and one SADD of many members and reads nothing first: counts come from the sizes
+of the sets, never from asking "is this bucket new" per entry.
+
+A batch is one MULTI/EXEC transaction, built in one buffer (the variadic commands by numpy)
+and sent at once: Redis runs it whole and alone, so a writer killed at any point leaves
+whole batches (an unfinished transaction dies with its connection), and two writers never
+interleave inside a batch. Its first command is a Lua script removing the stored documents
+the batch replaces. Document numbers are taken (INCRBY) just before; the numbers of a
+killed writer stay unused. Scripts name keys they build themselves, so the index needs a
 single Redis server (or a primary), not Redis Cluster. Nothing is unpickled.
 """
 
@@ -25,100 +36,80 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 
+import numpy
 import redis
 
 from arabic_dedupe.errors import StoreError
 from arabic_dedupe.stores import StoredDocument
 
-FORMAT = b"1"
+FORMAT = b"2"
 PREFIX = "dedupe:"
 # Bucket keys per script call when reading buckets, ids per round trip when reading records.
 _READ_CHUNK = 20000
-# Pages of SCAN when counting or checking buckets.
-_SCAN_COUNT = 5000
+# Bucket entries and key sets are sharded by a key's first byte.
+_SHARDS = 256
+_PACKED = numpy.dtype(">u8")
 _RECORD_FIELDS = ("site", "paragraphs", "text_hash", "fingerprint", "keys")
-_KEY_DIGITS = 16
 
-# Removes one document (id in `id`) and its bucket entries, adding what it held to the
-# running totals. Shared by the add and remove scripts.
+# Removes documents (ids in ARGV after the prefix) and their bucket entries; returns the
+# ids that were stored.
 _UNFILE = """
-local function unfile(prefix, id, totals)
+local prefix = ARGV[1]
+local low, high = string.rep("\\0", 8), string.rep("\\255", 8)
+local function unfile(id)
   local document = prefix .. "document:" .. id
-  local old = redis.call("HMGET", document, "keys", "paragraph_count")
+  local old = redis.call("HMGET", document, "keys", "paragraph_count", "number")
   if not old[1] then
     return false
   end
-  for position = 1, #old[1], 16 do
-    local bucket = prefix .. "bucket:" .. string.sub(old[1], position, position + 15)
-    redis.call("ZREM", bucket, id)
-    if redis.call("EXISTS", bucket) == 0 then
-      totals.buckets = totals.buckets - 1
+  local number = struct.pack(">I8", tonumber(old[3]))
+  for position = 1, #old[1], 8 do
+    local key = string.sub(old[1], position, position + 7)
+    local shard = string.format("%02x", string.byte(key, 1))
+    local entries = prefix .. "buckets:" .. shard
+    redis.call("ZREM", entries, key .. number)
+    if #redis.call("ZRANGEBYLEX", entries, "[" .. key .. low, "[" .. key .. high, "LIMIT", 0, 1) == 0 then
+      redis.call("SREM", prefix .. "bucket-keys:" .. shard, key)
     end
   end
+  redis.call("HDEL", prefix .. "names", number)
   redis.call("ZREM", prefix .. "documents", id)
   redis.call("DEL", document)
-  totals.paragraphs = totals.paragraphs - tonumber(old[2])
-  totals.entries = totals.entries - #old[1] / 16
+  redis.call("HINCRBY", prefix .. "counts", "paragraphs", -tonumber(old[2]))
   return true
 end
-"""
-
-# ARGV: prefix, document count, then per document: id, site, paragraphs JSON, paragraph
-# count, text hash, fingerprint, bucket keys (16 hex digits each).
-_ADD = _UNFILE + """
-local prefix, count = ARGV[1], tonumber(ARGV[2])
-local number = redis.call("INCRBY", prefix .. "sequence", count) - count
-local totals = {paragraphs = 0, entries = 0, buckets = 0}
-for position = 3, #ARGV, 7 do
-  local id, keys = ARGV[position], ARGV[position + 6]
-  unfile(prefix, id, totals)
-  number = number + 1
-  redis.call("HSET", prefix .. "document:" .. id,
-    "site", ARGV[position + 1], "paragraphs", ARGV[position + 2], "paragraph_count", ARGV[position + 3],
-    "text_hash", ARGV[position + 4], "fingerprint", ARGV[position + 5], "keys", keys, "number", number)
-  redis.call("ZADD", prefix .. "documents", number, id)
-  for start = 1, #keys, 16 do
-    local bucket = prefix .. "bucket:" .. string.sub(keys, start, start + 15)
-    redis.call("ZADD", bucket, number, id)
-    if redis.call("ZCARD", bucket) == 1 then
-      totals.buckets = totals.buckets + 1
-    end
-  end
-  totals.paragraphs = totals.paragraphs + tonumber(ARGV[position + 3])
-  totals.entries = totals.entries + #keys / 16
-end
-redis.call("HINCRBY", prefix .. "counts", "paragraphs", totals.paragraphs)
-redis.call("HINCRBY", prefix .. "counts", "bucket_entries", totals.entries)
-redis.call("HINCRBY", prefix .. "counts", "buckets", totals.buckets)
-return number
-"""
-
-# ARGV: prefix, ids...; returns the ids that were stored.
-_REMOVE = _UNFILE + """
-local prefix = ARGV[1]
-local totals = {paragraphs = 0, entries = 0, buckets = 0}
 local removed = {}
 for position = 2, #ARGV do
-  if unfile(prefix, ARGV[position], totals) then
+  if unfile(ARGV[position]) then
     removed[#removed + 1] = ARGV[position]
   end
 end
-redis.call("HINCRBY", prefix .. "counts", "paragraphs", totals.paragraphs)
-redis.call("HINCRBY", prefix .. "counts", "bucket_entries", totals.entries)
-redis.call("HINCRBY", prefix .. "counts", "buckets", totals.buckets)
 return removed
 """
 
-# ARGV: prefix, limit, then bucket keys (16 hex digits each, concatenated); returns the
-# distinct ids of the first `limit` members of each bucket.
+# ARGV: prefix, limit, then bucket keys (packed, concatenated); returns the distinct ids of
+# the first `limit` entries of each bucket.
 _MEMBERS = """
 local prefix, limit, keys = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local seen, found = {}, {}
-for start = 1, #keys, 16 do
-  for _, id in ipairs(redis.call("ZRANGE", prefix .. "bucket:" .. string.sub(keys, start, start + 15), 0, limit - 1)) do
-    if not seen[id] then
-      seen[id] = true
+local low, high = string.rep("\\0", 8), string.rep("\\255", 8)
+local seen, numbers = {}, {}
+for start = 1, #keys, 8 do
+  local key = string.sub(keys, start, start + 7)
+  local shard = prefix .. "buckets:" .. string.format("%02x", string.byte(key, 1))
+  for _, entry in ipairs(redis.call("ZRANGEBYLEX", shard, "[" .. key .. low, "[" .. key .. high, "LIMIT", 0, limit)) do
+    local number = string.sub(entry, 9, 16)
+    if not seen[number] then
+      seen[number] = true
+      numbers[#numbers + 1] = number
+    end
+  end
+end
+local found = {}
+for start = 1, #numbers, 4000 do
+  for _, id in ipairs(redis.call("HMGET", prefix .. "names", unpack(numbers, start, math.min(start + 3999, #numbers)))) do
+    if id then
       found[#found + 1] = id
     end
   end
@@ -126,32 +117,82 @@ end
 return found
 """
 
-# ARGV: prefix, SCAN cursor, page size; returns the next cursor, buckets and entries seen,
-# and (bucket, id) pairs, flattened, of entries whose document is not stored.
-_CHECK = """
-local prefix = ARGV[1]
-local page = redis.call("SCAN", ARGV[2], "MATCH", prefix .. "bucket:*", "COUNT", ARGV[3])
-local entries, missing = 0, {}
-for _, bucket in ipairs(page[2]) do
-  for _, id in ipairs(redis.call("ZRANGE", bucket, 0, -1)) do
-    entries = entries + 1
-    if not redis.call("ZSCORE", prefix .. "documents", id) then
-      missing[#missing + 1] = bucket
-      missing[#missing + 1] = id
-    end
-  end
-end
-return {page[1], #page[2], entries, missing}
-"""
-
 
 def _document_key(identifier: str) -> str:
     return f"{PREFIX}document:{identifier}"
 
 
-def _hex_keys(keys: Iterable[int]) -> str:
-    """Bucket keys as one string of 16 hex digits each, sorted and distinct."""
-    return "".join(f"{key:016x}" for key in sorted(set(keys)))
+def _bulk(part: bytes | str | int) -> bytes:
+    """One argument in the Redis protocol (RESP): its length, then its bytes."""
+    encoded = part if isinstance(part, bytes) else str(part).encode("utf-8")
+    return b"$%d\r\n%s\r\n" % (len(encoded), encoded)
+
+
+def _command(*parts: bytes | str | int) -> bytes:
+    """One command in the Redis protocol.
+
+    >>> _command("HSET", "dedupe:counts", "paragraphs", 3)
+    b'*4\\r\\n$4\\r\\nHSET\\r\\n$13\\r\\ndedupe:counts\\r\\n$10\\r\\nparagraphs\\r\\n$1\\r\\n3\\r\\n'
+    """
+    return b"".join([b"*%d\r\n" % len(parts), *map(_bulk, parts)])
+
+
+def _shard_commands(heads: Sequence[bytes], keys: numpy.ndarray, rows: numpy.ndarray, before_each: Sequence[str] = ()) -> tuple[list[bytes], int]:
+    """Commands for the shards that `keys` (sorted) fall in, each `heads[shard]` (a verb and
+    a key, in RESP) followed, for each of its rows of bytes (a 2-D uint8 array, one row per
+    key), by the arguments `before_each` and the row; and how many commands. The rows are
+    laid out by numpy in one go, not a Python step per row.
+
+    >>> heads = [_bulk("ZADD") + _bulk(f"z{shard}") for shard in range(_SHARDS)]
+    >>> rows = numpy.frombuffer(b"abcdef", dtype=numpy.uint8).reshape(3, 2)
+    >>> parts, count = _shard_commands(heads, numpy.array([1, 2, 1 << 63], dtype=numpy.uint64), rows, ["0"])
+    >>> count, b"".join(parts)
+    (2, b'*6\\r\\n$4\\r\\nZADD\\r\\n$2\\r\\nz0\\r\\n$1\\r\\n0\\r\\n$2\\r\\nab\\r\\n$1\\r\\n0\\r\\n$2\\r\\ncd\\r\\n*4\\r\\n$4\\r\\nZADD\\r\\n$4\\r\\nz128\\r\\n$1\\r\\n0\\r\\n$2\\r\\nef\\r\\n')
+    """
+    count, width = rows.shape
+    prologue = numpy.frombuffer(b"".join(map(_bulk, before_each)) + b"$%d\r\n" % width, dtype=numpy.uint8)
+    table = numpy.empty((count, len(prologue) + width + 2), dtype=numpy.uint8)
+    table[:, : len(prologue)] = prologue
+    table[:, len(prologue) : -2] = rows
+    table[:, -2:] = numpy.frombuffer(b"\r\n", dtype=numpy.uint8)
+    laid_out, row_size = memoryview(table.tobytes()), table.shape[1]
+    bounds = numpy.searchsorted(keys >> numpy.uint64(56), numpy.arange(_SHARDS + 1, dtype=numpy.uint64))
+    touched = numpy.flatnonzero(numpy.diff(bounds))
+    arguments_per_row = len(before_each) + 1
+    parts = []
+    for shard, start, stop in zip(touched.tolist(), bounds[touched].tolist(), bounds[touched + 1].tolist()):
+        parts.append(b"*%d\r\n%s" % (2 + (stop - start) * arguments_per_row, heads[shard]))
+        parts.append(laid_out[start * row_size : stop * row_size])
+    return parts, len(touched)
+
+
+def _packed_rows(values: numpy.ndarray) -> numpy.ndarray:
+    """Unsigned 64-bit values as rows of 8 big-endian bytes."""
+    return numpy.ascontiguousarray(values, dtype=_PACKED).view(numpy.uint8).reshape(-1, 8)
+
+
+def _record_command(document: StoredDocument, number: int, keys: bytes) -> bytes:
+    """The HSET of one document's record, in RESP (one format, not a call per argument)."""
+    paragraphs = json.dumps([list(paragraph) for paragraph in document.paragraphs], ensure_ascii=False).encode("utf-8")
+    return _RECORD_TEMPLATE % (
+        *_sized(_document_key(document.id).encode("utf-8")),
+        *_sized(document.site.encode("utf-8")),
+        *_sized(paragraphs),
+        *_sized(b"%d" % len(document.paragraphs)),
+        *_sized(b"%d" % document.text_hash),
+        *_sized(document.fingerprint),
+        *_sized(keys),
+        *_sized(b"%d" % number),
+    )
+
+
+def _sized(value: bytes) -> tuple[int, bytes]:
+    return len(value), value
+
+
+_RECORD_TEMPLATE = b"*16\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n" + b"".join(
+    _bulk(name) + b"$%d\r\n%s\r\n" for name in ("site", "paragraphs", "paragraph_count", "text_hash", "fingerprint", "keys", "number")
+)
 
 
 class RedisStore:
@@ -169,10 +210,10 @@ class RedisStore:
                 f"{url} holds dedupe index format {format_value.decode(errors='replace')}, this version reads "
                 f"format {FORMAT.decode()}; use another database or rebuild the index"
             )
-        self._add_script = self.client.register_script(_ADD)
-        self._remove_script = self.client.register_script(_REMOVE)
+        self._remove_script = self.client.register_script(_UNFILE)
+        self._entry_heads = [_bulk("ZADD") + _bulk(f"{PREFIX}buckets:{shard:02x}") for shard in range(_SHARDS)]
+        self._key_heads = [_bulk("SADD") + _bulk(f"{PREFIX}bucket-keys:{shard:02x}") for shard in range(_SHARDS)]
         self._members_script = self.client.register_script(_MEMBERS)
-        self._check_script = self.client.register_script(_CHECK)
 
     def _call(self, function, *arguments, **options):
         try:
@@ -196,23 +237,64 @@ class RedisStore:
             return
         # Later copies of an id in one batch win, as they would in separate batches.
         latest = list({document.id: document for document in documents}.values())
-        arguments: list = [PREFIX, len(latest)]
-        for document in latest:
-            arguments += [
-                document.id,
-                document.site,
-                json.dumps([list(paragraph) for paragraph in document.paragraphs], ensure_ascii=False),
-                len(document.paragraphs),
-                str(document.text_hash),
-                document.fingerprint,
-                _hex_keys(document.keys),
-            ]
-        self._call(self._add_script, args=arguments)
+        keys, owners = _entries(latest)
+        last = self._call(self.client.incrby, f"{PREFIX}sequence", len(latest))
+        numbers = numpy.arange(last - len(latest) + 1, last + 1, dtype=numpy.uint64)
+        packed_numbers = _packed_rows(numbers)
+        number_bytes = packed_numbers.tobytes()
+        key_bytes = _packed_rows(keys).tobytes()
+        bounds = (numpy.searchsorted(owners, numpy.arange(len(latest) + 1)) * 8).tolist()
+        ids = [document.id.encode("utf-8") for document in latest]
+        parts = [_command("EVAL", _UNFILE, 0, PREFIX, *ids)]
+        parts += [
+            _record_command(document, int(number), key_bytes[bounds[position] : bounds[position + 1]])
+            for position, (document, number) in enumerate(zip(latest, numbers.tolist()))
+        ]
+        names = [number_bytes[position * 8 : position * 8 + 8] for position in range(len(latest))]
+        parts.append(_command("ZADD", f"{PREFIX}documents", *chain.from_iterable(zip(numbers.tolist(), ids))))
+        parts.append(_command("HSET", f"{PREFIX}names", *chain.from_iterable(zip(names, ids))))
+        parts.append(_command("HINCRBY", f"{PREFIX}counts", "paragraphs", sum(len(document.paragraphs) for document in latest)))
+        command_count = len(parts)
+        if len(keys):
+            # The entries by key, then by document (oldest first), and the distinct keys.
+            order = numpy.argsort(keys, kind="stable")
+            keys, owners = keys[order], owners[order]
+            entries = numpy.hstack((_packed_rows(keys), packed_numbers[owners]))
+            distinct = keys[numpy.concatenate(([True], keys[1:] != keys[:-1]))]
+            for heads, shard_keys, rows, before_each in (
+                (self._entry_heads, keys, entries, ["0"]),
+                (self._key_heads, distinct, _packed_rows(distinct), []),
+            ):
+                shard_parts, shard_count = _shard_commands(heads, shard_keys, rows, before_each)
+                parts += shard_parts
+                command_count += shard_count
+        self._call(self._transaction, parts, command_count)
+
+    def _transaction(self, parts: list[bytes], command_count: int) -> list:
+        """Run commands (`parts` of them in RESP) as one MULTI/EXEC, sent in one buffer."""
+        pool = self.client.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command([b"".join([_command("MULTI"), *parts, _command("EXEC")])])
+            # MULTI's OK and a QUEUED per command; an error reply raises here, and the
+            # transaction goes with the connection.
+            for _ in range(command_count + 1):
+                connection.read_response()
+            replies = connection.read_response()
+        except BaseException:
+            connection.disconnect()
+            raise
+        finally:
+            pool.release(connection)
+        failed = [reply for reply in replies if isinstance(reply, redis.exceptions.ResponseError)]
+        if failed:
+            raise redis.exceptions.ResponseError(f"{len(failed)} commands of a batch failed, the first: {failed[0]}")
+        return replies
 
     def members(self, keys: Iterable[int], limit: int) -> set[str]:
-        probe = _hex_keys(keys)
+        probe = _packed_rows(numpy.unique(numpy.fromiter(keys, dtype=numpy.uint64))).tobytes()
         found: set[str] = set()
-        step = _READ_CHUNK * _KEY_DIGITS
+        step = _READ_CHUNK * 8
         for start in range(0, len(probe), step):
             members = self._call(self._members_script, args=[PREFIX, limit, probe[start : start + step]])
             found.update(member.decode() for member in members)
@@ -243,12 +325,19 @@ class RedisStore:
             yield from self.get(ids[start : start + _READ_CHUNK])
 
     def counts(self) -> dict[str, int]:
-        counts = self._call(self.client.hgetall, f"{PREFIX}counts")
+        pipe = self.client.pipeline(transaction=True)
+        pipe.zcard(f"{PREFIX}documents")
+        pipe.hget(f"{PREFIX}counts", "paragraphs")
+        for shard in range(_SHARDS):
+            pipe.scard(f"{PREFIX}bucket-keys:{shard:02x}")
+        for shard in range(_SHARDS):
+            pipe.zcard(f"{PREFIX}buckets:{shard:02x}")
+        documents, paragraphs, *sizes = self._call(pipe.execute)
         return {
-            "documents": self._call(self.client.zcard, f"{PREFIX}documents"),
-            "paragraphs": int(counts.get(b"paragraphs", 0)),
-            "buckets": int(counts.get(b"buckets", 0)),
-            "bucket_entries": int(counts.get(b"bucket_entries", 0)),
+            "documents": documents,
+            "paragraphs": int(paragraphs or 0),
+            "buckets": sum(sizes[:_SHARDS]),
+            "bucket_entries": sum(sizes[_SHARDS:]),
         }
 
     def size_bytes(self) -> int | None:
@@ -256,42 +345,62 @@ class RedisStore:
         return int(self._call(self.client.info, "memory")["used_memory"])
 
     def check(self) -> list[str]:
-        """Recount every bucket, a SCAN page per script call: each member must be stored."""
+        """Read every bucket entry, a shard at a time: each must name a stored document, the
+        key sets must count the buckets there are, and the documents' own lists of keys must
+        add up to the entries."""
         problems: list[str] = []
-        buckets = entries = 0
-        cursor = b"0"
-        while True:
-            cursor, page_buckets, page_entries, missing = self._call(
-                self._check_script, args=[PREFIX, cursor, _SCAN_COUNT]
-            )
-            buckets += page_buckets
-            entries += page_entries
-            for name, member in zip(missing[0::2], missing[1::2]):
-                if len(problems) < 10:
-                    key = name.decode()[len(PREFIX) + len("bucket:") :]
-                    problems.append(f"bucket {key} lists {member.decode()!r}, which is not stored")
-            if cursor == b"0":
-                break
-        counts = self._call(self.client.hgetall, f"{PREFIX}counts")
-        recorded_entries, recorded_buckets = int(counts.get(b"bucket_entries", 0)), int(counts.get(b"buckets", 0))
-        if recorded_entries != entries:
-            problems.append(f"documents are filed under {recorded_entries} bucket entries, but buckets hold {entries}")
-        if recorded_buckets != buckets:
-            problems.append(f"the index counts {recorded_buckets} buckets, but holds {buckets}")
+        stored = self._call(self.client.zrange, f"{PREFIX}documents", 0, -1, withscores=True)
+        named = self._call(self.client.hgetall, f"{PREFIX}names")
+        numbers = numpy.array(
+            [int(number) for identifier, number in stored if named.get(int(number).to_bytes(8, "big")) == identifier],
+            dtype=numpy.uint64,
+        )
+        pipe = self.client.pipeline(transaction=False)
+        for identifier, _ in stored:
+            pipe.hstrlen(_document_key(identifier.decode()), "keys")
+        filed = sum(self._call(pipe.execute)) // 8
+        entries = buckets = 0
+        for shard in range(_SHARDS):
+            members = self._call(self.client.zrange, f"{PREFIX}buckets:{shard:02x}", 0, -1)
+            table = numpy.frombuffer(b"".join(members), dtype=_PACKED).reshape(-1, 2)
+            entries += len(table)
+            buckets += len(numpy.unique(table[:, 0]))
+            for key, number in table[~numpy.isin(table[:, 1], numbers)][: max(0, 10 - len(problems))].tolist():
+                problems.append(f"bucket {key:016x} lists document number {number}, which is not stored")
+        counted = self.counts()["buckets"]
+        if filed != entries:
+            problems.append(f"documents are filed under {filed} bucket entries, but buckets hold {entries}")
+        if counted != buckets:
+            problems.append(f"the index counts {counted} buckets, but holds {buckets}")
         return problems
 
     def close(self) -> None:
         self.client.close()
 
 
+def _entries(documents: Sequence[StoredDocument]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Every (bucket key, position in the batch) of the documents, sorted by position then
+    key, without repeats (the index hands each document's keys over that way already)."""
+    lengths = [len(document.keys) for document in documents]
+    keys = numpy.fromiter(chain.from_iterable(document.keys for document in documents), dtype=numpy.uint64, count=sum(lengths))
+    owners = numpy.repeat(numpy.arange(len(documents), dtype=numpy.int64), lengths)
+    ascending = (keys[1:] > keys[:-1]) | (owners[1:] != owners[:-1])
+    if not bool(ascending.all()):
+        order = numpy.lexsort((keys, owners))
+        keys, owners = keys[order], owners[order]
+        distinct = numpy.ones(len(keys), dtype=bool)
+        distinct[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+        keys, owners = keys[distinct], owners[distinct]
+    return keys, owners
+
+
 def _record(identifier: str, values: list) -> StoredDocument:
     site, paragraphs, text_hash, fingerprint, keys = values
-    hex_keys = keys.decode()
     return StoredDocument(
         id=identifier,
         site=site.decode(),
         paragraphs=tuple((text, int(line)) for text, line in json.loads(paragraphs)),
         text_hash=int(text_hash),
         fingerprint=bytes(fingerprint),
-        keys=tuple(int(hex_keys[start : start + _KEY_DIGITS], 16) for start in range(0, len(hex_keys), _KEY_DIGITS)),
+        keys=tuple(numpy.frombuffer(keys, dtype=_PACKED).tolist()),
     )
