@@ -228,8 +228,11 @@ def _make_entry(text: str, line: int, norm: str) -> _Entry:
     words = norm.count(" ") + 1
     tail = norm.rstrip(_CLOSERS)  # _ends_sentence, written out: this runs once per line
     ends_sentence = bool(tail) and tail[-1] in _SENTENCE_END
-    bullet = _BULLET.match(norm)
-    starts_item = bullet is not None or _NUMBERED_ITEM.match(norm) is not None
+    if norm[:1].isalpha():  # most lines: neither a bullet nor a number opens them
+        bullet, starts_item = None, False
+    else:
+        bullet = _BULLET.match(norm)
+        starts_item = bullet is not None or _NUMBERED_ITEM.match(norm) is not None
     if words > FURNITURE_MAX_WORDS:
         # Body text: too long for a label, a headline or furniture, and prose if it ends
         # a sentence (more than PROSE_MIN_WORDS words).
@@ -296,12 +299,16 @@ def _split_lines(
     """Return one entry per line (None for a separator), the `blank` removals and the
     width of the widest entry."""
     lines = text.split("\n")
+    # Stripped first, the lines' joined text rarely holds two spaces in a row, which
+    # normalize() would then have to collapse; the normalized form is the same.
+    texts = [line.strip() for line in lines]
     entries: list[_Entry | None] = []
     blanks: list[Removal] = []
     width = 0
-    for offset, (line, norm) in enumerate(zip(lines, normalize_many(lines), strict=True)):
+    for offset, (line, stripped, norm) in enumerate(
+        zip(lines, texts, normalize_many(texts), strict=True)
+    ):
         if _HAS_TEXT.search(norm):
-            stripped = line.strip()
             if len(stripped) > width:
                 width = len(stripped)
             entries.append(_make_entry(stripped, first_line + offset, norm))
