@@ -29,6 +29,7 @@ from arabic_dedupe.explain import (
 from arabic_dedupe.errors import DedupeError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
+from arabic_dedupe.packed import PackedDocuments
 from arabic_dedupe.pipeline import clean_documents, scan_documents
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.stores import open_store
@@ -188,6 +189,17 @@ def index_options(command: Callable) -> Callable:
     return click.option(
         "--index", "index_location", metavar="LOCATION", help="Check against this index: a file (SQLite) or redis://host:port/db."
     )(command)
+
+
+def cluster_texts(report, cleaned: Sequence[CleanDocument]) -> dict[str, list[str]]:
+    """The cleaned paragraphs of the documents in article clusters, which the HTML report
+    shows side by side; a packed scan unpacks only those."""
+    members = {member for cluster in report.article_clusters for member in cluster.members}
+    if isinstance(cleaned, PackedDocuments):
+        cleaned = cleaned.unpack(position for position, document in enumerate(cleaned.documents) if document.id in members)
+    return {
+        document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned if document.id in members
+    }
 
 
 def emit(text: str, output: str | None) -> None:
@@ -361,7 +373,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
     report, cleaned, skipped = detect_in(paths, settings, options)
-    texts = {document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned}
+    texts = cluster_texts(report, cleaned) if output_format == "html" else None
     emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
 
