@@ -76,10 +76,18 @@ def lsh_candidates(signatures: numpy.ndarray, rows: numpy.ndarray, bands: int, r
 
 
 def equal_key_groups(keys: numpy.ndarray, rows: numpy.ndarray) -> list[numpy.ndarray]:
-    """Groups (size >= 2) of `rows` whose keys are equal, each sorted, in order of first row."""
+    """Groups (size >= 2) of `rows` whose keys are equal, each sorted, in order of first row.
+
+    >>> [group.tolist() for group in equal_key_groups(numpy.array([7, 3, 7, 5, 3, 7]), numpy.arange(6))]
+    [[0, 2, 5], [1, 4]]
+    """
     order = numpy.lexsort((rows, keys))
     sorted_keys, sorted_rows = keys[order], rows[order]
-    change = numpy.flatnonzero(numpy.diff(sorted_keys)) + 1
-    groups = [group for group in numpy.split(sorted_rows, change) if len(group) > 1]
+    starts = numpy.flatnonzero(numpy.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    sizes = numpy.diff(numpy.append(starts, len(sorted_keys)))
+    # Most keys are unique: only the repeated ones become arrays (splitting every row
+    # into a group of its own was the slowest part of this function).
+    repeated = sizes > 1
+    groups = [sorted_rows[start : start + size] for start, size in zip(starts[repeated].tolist(), sizes[repeated].tolist())]
     groups.sort(key=lambda group: int(group[0]))
     return groups

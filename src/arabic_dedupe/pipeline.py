@@ -276,13 +276,14 @@ def paragraph_clusters(
     eligible = numpy.flatnonzero(fingerprints.paragraph_lengths >= settings.paragraph_min_chars)
     edges: dict[tuple[int, int], float] = {}
     exact_groups = candidates.equal_key_groups(fingerprints.paragraph_hashes[eligible], eligible)
-    group_heads = set(eligible.tolist())
+    is_head = numpy.zeros(len(fingerprints.paragraph_lengths), dtype=bool)
+    is_head[eligible] = True
     for group in exact_groups:
         head = int(group[0])
-        for member in group[1:]:
-            edges[(head, int(member))] = 1.0
-            group_heads.discard(int(member))
-    heads = numpy.array(sorted(group_heads), dtype=numpy.int64)
+        for member in group[1:].tolist():
+            edges[(head, member)] = 1.0
+        is_head[group[1:]] = False
+    heads = numpy.flatnonzero(is_head)
     pairs = candidates.lsh_candidates(
         fingerprints.paragraph_signatures[:, : settings.paragraph_bands * settings.rows_per_band],
         heads,
@@ -290,12 +291,24 @@ def paragraph_clusters(
         settings.rows_per_band,
     )
 
+    # Paragraph shingle sets are small (tens of values) and each is met in several pairs:
+    # Python sets, made once per row, compare them faster than numpy calls per pair.
+    shingle_sets: dict[int, frozenset[int]] = {}
+    shingles, bounds = fingerprints.shingles, fingerprints.shingle_bounds
+
+    def shingle_set(row: int) -> frozenset[int]:
+        found = shingle_sets.get(row)
+        if found is None:
+            found = shingle_sets[row] = frozenset(shingles[bounds[row] : bounds[row + 1]].tolist())
+        return found
+
     def compare(first: int, second: int) -> float | None:
-        first_set, second_set = fingerprints.paragraph_shingles(first), fingerprints.paragraph_shingles(second)
+        first_set, second_set = shingle_set(first), shingle_set(second)
         if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
             ratio = fuzz.ratio(flat_forms[first], flat_forms[second]) / 100.0
             return round(ratio, 4) if ratio >= verify.SHORT_TEXT_RATIO / 100.0 else None
-        jaccard, _ = verify.set_overlap(first_set, second_set)
+        shared = len(first_set & second_set)
+        jaccard = shared / (len(first_set) + len(second_set) - shared)
         return round(jaccard, 4) if jaccard >= settings.paragraph_threshold else None
 
     for first, second in pairs.tolist():
