@@ -152,12 +152,12 @@ def _lede_similarity(first: str, second: str, cutoff: float) -> float:
     The start of each lede (LEDE_NEEDLE characters) is looked for in the other lede with
     rapidfuzz's partial ratio; the better direction counts. A short needle keeps the
     alignment cheap, and still reaches the names a templated story changes. Below `cutoff`
-    rapidfuzz may stop early and return 0: the rule only needs to know they are not alike.
+    rapidfuzz may stop early and return 0: the rule only needs to know they are not alike,
+    and with a cutoff the second direction is measured only when the first falls short.
     """
-    score = max(
-        fuzz.partial_ratio(first[:LEDE_NEEDLE], second, score_cutoff=cutoff * 100.0),
-        fuzz.partial_ratio(second[:LEDE_NEEDLE], first, score_cutoff=cutoff * 100.0),
-    )
+    score = fuzz.partial_ratio(first[:LEDE_NEEDLE], second, score_cutoff=cutoff * 100.0)
+    if cutoff == 0.0 or score < cutoff * 100.0:
+        score = max(score, fuzz.partial_ratio(second[:LEDE_NEEDLE], first, score_cutoff=cutoff * 100.0))
     return score / 100.0
 
 
