@@ -8,9 +8,11 @@ big-endian bytes, so packed values sort like the numbers):
 - `dedupe:sequence`: counter handing each added document a number.
 - `dedupe:documents`: sorted set, document id -> its number.
 - `dedupe:names`: hash, packed document number -> document id.
-- `dedupe:document:<id>`: hash with `site`, `paragraphs` (JSON `[[text, line], ...]`),
-  `paragraph_count`, `text_hash` (decimal), `fingerprint` (raw bytes), `keys` (the
-  document's bucket keys, packed, sorted) and `number`.
+- `dedupe:document:<id>`: the document's record, one string: a header of big-endian
+  integers (number u64, paragraph count u32, bucket key count u32, text hash u64, then the
+  byte lengths u32 of site, text and fingerprint), then the site (UTF-8), each paragraph's
+  input line and length in characters (i64 each), the paragraphs' text (UTF-8, joined),
+  the fingerprint (raw bytes) and the bucket keys (packed, sorted).
 - `dedupe:buckets:<2 hex digits>`: 256 sorted sets, chosen by a bucket key's first byte,
   every score 0: one member per bucket entry, the packed key then the packed document
   number, so a bucket's entries are adjacent and oldest first (ZRANGEBYLEX).
@@ -21,7 +23,8 @@ big-endian bytes, so packed values sort like the numbers):
 Why: almost every bucket holds a single document, and the key per bucket of format 1 cost
 the server four times the CPU of the rest of an `add`. Now a batch writes each shard with
 one ZADD and one SADD of many members and reads nothing first: counts come from the sizes
-of the sets, never from asking "is this bucket new" per entry.
+of the sets, never from asking "is this bucket new" per entry. A record is one string, not
+a hash of fields, so writing it is one allocation and a query reads many with one MGET.
 
 A batch is one MULTI/EXEC transaction, built in one buffer (the variadic commands by numpy)
 and sent at once: Redis runs it whole and alone, so a writer killed at any point leaves
@@ -35,6 +38,7 @@ single Redis server (or a primary), not Redis Cluster. Nothing is unpickled.
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 
@@ -51,7 +55,7 @@ _READ_CHUNK = 20000
 # Bucket entries and key sets are sharded by a key's first byte.
 _SHARDS = 256
 _PACKED = numpy.dtype(">u8")
-_RECORD_FIELDS = ("site", "paragraphs", "text_hash", "fingerprint", "keys")
+_RECORD_HEADER = struct.Struct(">QIIQIII")
 
 # Removes documents (ids in ARGV after the prefix) and their bucket entries; returns the
 # ids that were stored.
@@ -60,13 +64,15 @@ local prefix = ARGV[1]
 local low, high = string.rep("\\0", 8), string.rep("\\255", 8)
 local function unfile(id)
   local document = prefix .. "document:" .. id
-  local old = redis.call("HMGET", document, "keys", "paragraph_count", "number")
-  if not old[1] then
+  local record = redis.call("GET", document)
+  if not record then
     return false
   end
-  local number = struct.pack(">I8", tonumber(old[3]))
-  for position = 1, #old[1], 8 do
-    local key = string.sub(old[1], position, position + 7)
+  local number, paragraph_count, key_count = struct.unpack(">I8I4I4", record)
+  local keys = string.sub(record, #record - 8 * key_count + 1)
+  number = struct.pack(">I8", number)
+  for position = 1, #keys, 8 do
+    local key = string.sub(keys, position, position + 7)
     local shard = string.format("%02x", string.byte(key, 1))
     local entries = prefix .. "buckets:" .. shard
     redis.call("ZREM", entries, key .. number)
@@ -77,7 +83,7 @@ local function unfile(id)
   redis.call("HDEL", prefix .. "names", number)
   redis.call("ZREM", prefix .. "documents", id)
   redis.call("DEL", document)
-  redis.call("HINCRBY", prefix .. "counts", "paragraphs", -tonumber(old[2]))
+  redis.call("HINCRBY", prefix .. "counts", "paragraphs", -paragraph_count)
   return true
 end
 local removed = {}
@@ -172,27 +178,18 @@ def _packed_rows(values: numpy.ndarray) -> numpy.ndarray:
 
 
 def _record_command(document: StoredDocument, number: int, keys: bytes) -> bytes:
-    """The HSET of one document's record, in RESP (one format, not a call per argument)."""
-    paragraphs = json.dumps([list(paragraph) for paragraph in document.paragraphs], ensure_ascii=False).encode("utf-8")
-    return _RECORD_TEMPLATE % (
-        *_sized(_document_key(document.id).encode("utf-8")),
-        *_sized(document.site.encode("utf-8")),
-        *_sized(paragraphs),
-        *_sized(b"%d" % len(document.paragraphs)),
-        *_sized(b"%d" % document.text_hash),
-        *_sized(document.fingerprint),
-        *_sized(keys),
-        *_sized(b"%d" % number),
+    """The SET of one document's record, in RESP."""
+    site = document.site.encode("utf-8")
+    text = "".join(text for text, _ in document.paragraphs).encode("utf-8")
+    shape = numpy.array([(line, len(paragraph)) for paragraph, line in document.paragraphs], dtype=">i8").T.tobytes()
+    header = _RECORD_HEADER.pack(
+        number, len(document.paragraphs), len(keys) // 8, document.text_hash, len(site), len(text), len(document.fingerprint)
     )
-
-
-def _sized(value: bytes) -> tuple[int, bytes]:
-    return len(value), value
-
-
-_RECORD_TEMPLATE = b"*16\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n" + b"".join(
-    _bulk(name) + b"$%d\r\n%s\r\n" for name in ("site", "paragraphs", "paragraph_count", "text_hash", "fingerprint", "keys", "number")
-)
+    name = _document_key(document.id).encode("utf-8")
+    size = len(header) + len(site) + len(shape) + len(text) + len(document.fingerprint) + len(keys)
+    return b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s%s%s%s%s%s\r\n" % (
+        len(name), name, size, header, site, shape, text, document.fingerprint, keys
+    )
 
 
 class RedisStore:
@@ -305,12 +302,8 @@ class RedisStore:
         result = []
         for start in range(0, len(wanted), _READ_CHUNK):
             chunk = wanted[start : start + _READ_CHUNK]
-            pipe = self.client.pipeline(transaction=False)
-            for identifier in chunk:
-                pipe.hmget(_document_key(identifier), _RECORD_FIELDS)
-            for identifier, values in zip(chunk, self._call(pipe.execute)):
-                if values[0] is not None:
-                    result.append(_record(identifier, values))
+            records = self._call(self.client.mget, [_document_key(identifier) for identifier in chunk])
+            result += [_record(identifier, record) for identifier, record in zip(chunk, records) if record is not None]
         return result
 
     def remove(self, ids: Iterable[str]) -> list[str]:
@@ -357,8 +350,8 @@ class RedisStore:
         )
         pipe = self.client.pipeline(transaction=False)
         for identifier, _ in stored:
-            pipe.hstrlen(_document_key(identifier.decode()), "keys")
-        filed = sum(self._call(pipe.execute)) // 8
+            pipe.getrange(_document_key(identifier.decode()), 0, _RECORD_HEADER.size - 1)
+        filed = sum(_RECORD_HEADER.unpack(header)[2] for header in self._call(pipe.execute))
         entries = buckets = 0
         for shard in range(_SHARDS):
             members = self._call(self.client.zrange, f"{PREFIX}buckets:{shard:02x}", 0, -1)
@@ -394,13 +387,25 @@ def _entries(documents: Sequence[StoredDocument]) -> tuple[numpy.ndarray, numpy.
     return keys, owners
 
 
-def _record(identifier: str, values: list) -> StoredDocument:
-    site, paragraphs, text_hash, fingerprint, keys = values
+def _record(identifier: str, record: bytes) -> StoredDocument:
+    _, paragraph_count, key_count, text_hash, site_size, text_size, fingerprint_size = _RECORD_HEADER.unpack_from(record)
+    position = _RECORD_HEADER.size
+    site = record[position : position + site_size].decode("utf-8")
+    position += site_size
+    lines, lengths = numpy.frombuffer(record, dtype=">i8", count=2 * paragraph_count, offset=position).reshape(2, -1).tolist()
+    position += 16 * paragraph_count
+    text = record[position : position + text_size].decode("utf-8")
+    position += text_size
+    paragraphs, offset = [], 0
+    for line, length in zip(lines, lengths):
+        paragraphs.append((text[offset : offset + length], line))
+        offset += length
+    fingerprint = record[position : position + fingerprint_size]
     return StoredDocument(
         id=identifier,
-        site=site.decode(),
-        paragraphs=tuple((text, int(line)) for text, line in json.loads(paragraphs)),
-        text_hash=int(text_hash),
+        site=site,
+        paragraphs=tuple(paragraphs),
+        text_hash=text_hash,
         fingerprint=bytes(fingerprint),
-        keys=tuple(numpy.frombuffer(keys, dtype=_PACKED).tolist()),
+        keys=tuple(numpy.frombuffer(record, dtype=_PACKED, count=key_count, offset=position + fingerprint_size).tolist()),
     )
