@@ -63,6 +63,41 @@ class PackedDocuments(Sequence):
         decompressor = zstandard.ZstdDecompressor()
         return [unpack_document(self.documents[index], self.blobs[index], decompressor) for index in positions]
 
+    def view(self, positions: Sequence[int]) -> PackedView:
+        """These documents (in this order) as a sequence of their own, still packed."""
+        positions = tuple(int(position) for position in positions)
+        return PackedView(self, positions, tuple(self.documents[position] for position in positions))
+
+
+@dataclass(frozen=True, eq=False)
+class PackedView(Sequence):
+    """Some documents of a PackedDocuments; indexing one unpacks it, nothing is kept."""
+
+    corpus: PackedDocuments
+    positions: tuple[int, ...]
+    documents: tuple[Document, ...]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return self.corpus.unpack(self.positions[position])
+        return self.corpus[self.positions[position]]
+
+    def __iter__(self) -> Iterator[CleanDocument]:
+        decompressor = zstandard.ZstdDecompressor()
+        for position in self.positions:
+            yield unpack_document(self.corpus.documents[position], self.corpus.blobs[position], decompressor)
+
+    @property
+    def repeats(self) -> numpy.ndarray:
+        return self.corpus.repeats[list(self.positions)]
+
+    @property
+    def paragraph_counts(self) -> numpy.ndarray:
+        return self.corpus.paragraph_counts[list(self.positions)]
+
 
 @dataclass(frozen=True, eq=False)
 class StowedDocuments:

@@ -272,7 +272,12 @@ def paragraph_clusters(
 
     Returns (member rows, smallest similarity to the representative, all exact) per cluster.
     """
-    flat_forms = [paragraph for paragraphs in forms for paragraph in paragraphs]
+    document_of_row, paragraph_bounds = fingerprints.document_of_paragraph, fingerprints.paragraph_bounds
+
+    def form_of(row: int) -> str:
+        document = int(document_of_row[row])
+        return forms[document][row - int(paragraph_bounds[document])]
+
     eligible = numpy.flatnonzero(fingerprints.paragraph_lengths >= settings.paragraph_min_chars)
     edges: dict[tuple[int, int], float] = {}
     exact_groups = candidates.equal_key_groups(fingerprints.paragraph_hashes[eligible], eligible)
@@ -305,7 +310,7 @@ def paragraph_clusters(
     def compare(first: int, second: int) -> float | None:
         first_set, second_set = shingle_set(first), shingle_set(second)
         if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
-            ratio = fuzz.ratio(flat_forms[first], flat_forms[second]) / 100.0
+            ratio = fuzz.ratio(form_of(first), form_of(second)) / 100.0
             return round(ratio, 4) if ratio >= verify.SHORT_TEXT_RATIO / 100.0 else None
         shared = len(first_set & second_set)
         jaccard = shared / (len(first_set) + len(second_set) - shared)
@@ -477,11 +482,13 @@ def _scan_packed(
     stopwatch.lap("prepare")
     stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
     meeting = packed.meeting_documents(corpus)
-    cleaned = corpus.unpack(meeting.tolist())
-    forms = matching_forms(cleaned, settings.normalize)
-    fingerprints = fingerprint_documents(forms, settings)
+    cleaned = corpus.view(meeting)
+    forms = LazyForms(cleaned, settings.normalize)
+    fingerprints = _lean_fingerprints(cleaned, settings)
     stopwatch.lap("rebuild")
-    report = detect(cleaned, forms, fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch)
+    report = detect(
+        cleaned, forms, fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch, documents=cleaned.documents
+    )
     count = len(corpus)
     duplicates = report.stats["duplicate_documents"]
     stats = {
@@ -493,6 +500,48 @@ def _scan_packed(
     }
     warnings = _warnings(corpus.documents, corpus.paragraph_counts == 0)
     return replace(report, documents=count, stats=stats, warnings=warnings), corpus
+
+
+def _lean_fingerprints(cleaned: Sequence[CleanDocument], settings: Settings) -> Fingerprints:
+    """Fingerprints of documents unpacked a batch at a time, keeping of each paragraph's
+    signature only the bands paragraph_clusters pairs by."""
+    permutations = Permutations.create(settings.num_perm, settings.seed)
+    kept_columns = settings.paragraph_bands * settings.rows_per_band
+    parts = []
+    for start in range(0, max(len(cleaned), 1), BATCH_DOCUMENTS):
+        forms = matching_forms(cleaned[start : start + BATCH_DOCUMENTS], settings.normalize)
+        prints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
+        signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns])
+        parts.append(replace(prints, paragraph_signatures=signatures))
+    return concatenate(parts)
+
+
+class LazyForms(Sequence):
+    """The matching forms of a sequence of cleaned documents, made when asked for.
+
+    Detection reads few of them (ledes of borderline pairs, short texts), so a packed scan
+    does not keep them all; the last CACHED_FORMS stay, as pairs share documents."""
+
+    CACHED_FORMS = 4096
+
+    def __init__(self, cleaned: Sequence[CleanDocument], use_normalizer: bool) -> None:
+        self.cleaned = cleaned
+        self.use_normalizer = use_normalizer
+        self.cache: collections.OrderedDict[int, list[str]] = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.cleaned)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[index] for index in range(*position.indices(len(self)))]
+        found = self.cache.get(position)
+        if found is None:
+            (found,) = matching_forms([self.cleaned[position]], self.use_normalizer)
+            self.cache[position] = found
+            if len(self.cache) > self.CACHED_FORMS:
+                self.cache.popitem(last=False)
+        return found
 
 
 def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
@@ -584,23 +633,26 @@ def _ordered_pool(jobs: int) -> Iterator[Callable]:
 
 
 def detect(
-    cleaned: list[CleanDocument],
-    forms: list[list[str]],
+    cleaned: Sequence[CleanDocument],
+    forms: Sequence[list[str]],
     fingerprints: Fingerprints,
     settings: Settings,
     *,
     skipped: tuple[Skipped, ...] = (),
     new: numpy.ndarray | None = None,
     stopwatch: _Stopwatch | None = None,
+    documents: Sequence[Document] | None = None,
 ) -> Report:
     """Candidates, verification and clustering over fingerprinted documents.
 
     With `new` (a boolean per document), only clusters holding at least one new document
-    are reported: the others are documents already known to an index.
+    are reported: the others are documents already known to an index. `documents` (the
+    Document of each cleaned one) spares going through `cleaned` when that is packed.
     """
     stopwatch = stopwatch or _Stopwatch()
     lap = stopwatch.lap
-    documents = [document.document for document in cleaned]
+    if documents is None:
+        documents = [document.document for document in cleaned]
     paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
     lap("paragraphs")
 
@@ -688,7 +740,8 @@ def detect(
         "short_text_shingles": verify.SHORT_TEXT_SHINGLES,
         "short_text_ratio": verify.SHORT_TEXT_RATIO,
     }
-    reported = cleaned if new is None else [cleaned[index] for index in numpy.flatnonzero(new)]
+    reported = range(len(documents)) if new is None else numpy.flatnonzero(new).tolist()
+    empty = numpy.diff(fingerprints.paragraph_bounds) == 0
     report = Report(
         documents=count,
         article_clusters=tuple(article_clusters),
@@ -696,7 +749,7 @@ def detect(
         parameters=parameters,
         stats=stats,
         skipped=tuple(skipped),
-        warnings=_warnings([document.document for document in reported], [not document.paragraphs for document in reported]),
+        warnings=_warnings([documents[index] for index in reported], empty[reported]),
     )
     return report
 
@@ -716,7 +769,7 @@ def _warnings(documents: Sequence[Document], empty: Sequence[bool]) -> tuple[str
 def _paragraph_report(
     groups: list[tuple[list[int], float, bool]],
     fingerprints: Fingerprints,
-    cleaned: list[CleanDocument],
+    cleaned: Sequence[CleanDocument],
     document_of_row: numpy.ndarray,
 ) -> list[ParagraphCluster]:
     """Paragraph clusters as reported: cross-document groups plus repeats inside a document.
@@ -726,18 +779,30 @@ def _paragraph_report(
     """
     clusters: list[tuple[list[ParagraphCopy], float, bool, str]] = []
     cluster_of_copy: dict[tuple[int, int], int] = {}
+    # A packed `cleaned` unpacks a document per access; each is met once per paragraph copy.
+    documents: dict[int, CleanDocument] = {}
+
+    def document_at(position: int) -> CleanDocument:
+        if position not in documents:
+            documents[position] = cleaned[position]
+        return documents[position]
+
     for rows, min_similarity, exact in groups:
         copies = []
         for row in rows:
             document = int(document_of_row[row])
             index = int(row - fingerprints.paragraph_bounds[document])
-            paragraph = cleaned[document].paragraphs[index]
-            copies.append(ParagraphCopy(cleaned[document].id, index, paragraph.line))
+            paragraph = document_at(document).paragraphs[index]
+            copies.append(ParagraphCopy(document_at(document).id, index, paragraph.line))
             cluster_of_copy[(document, index)] = len(clusters)
         first_document = int(document_of_row[rows[0]])
-        text = cleaned[first_document].paragraphs[int(rows[0] - fingerprints.paragraph_bounds[first_document])].text
+        text = document_at(first_document).paragraphs[int(rows[0] - fingerprints.paragraph_bounds[first_document])].text
         clusters.append((copies, min_similarity, exact, text))
-    for document, clean in enumerate(cleaned):
+    with_repeats = (
+        numpy.flatnonzero(cleaned.repeats).tolist() if isinstance(cleaned, packed.PackedView) else range(len(cleaned))
+    )
+    for document in with_repeats:
+        clean = document_at(document)
         for removal in clean.removed:
             if removal.duplicate_of is None:
                 continue
