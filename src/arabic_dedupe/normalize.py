@@ -277,16 +277,8 @@ def _codes(text: str) -> numpy.ndarray:
     return numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
 
 
-def normalize(text: str) -> str:
-    """Return the matching form of `text`: every step of STEPS, in order.
-
-    Equal to applying the named steps one by one (a property test checks it), but the
-    per-character steps run as one vectorized table lookup and NFKC/NFC run only when the
-    text is not already in that form.
-
-    >>> normalize("فِى الْقِمَّةِ ٢٠٢١ــ")
-    'في القمه 2021'
-    """
+def _normalize_in_full(text: str) -> str:
+    """Every step but the collapsing of white space (which is left as single spaces)."""
     if _INVISIBLE.search(text):
         text = delete_invisible(text)
     # NFKC of a text depends only on the full decomposition of its characters, so writing
@@ -299,9 +291,126 @@ def normalize(text: str) -> str:
     text = mapped[mapped != _DELETED].tobytes().decode("utf-32-le", "surrogatepass")
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+    return text
+
+
+# The fast path. Most characters of a news text are "settled": NFKC takes each to one
+# character that composes with nothing before it (Unicode's quick check says Yes), and the
+# per-character steps then either delete it or give a character NFC leaves alone. A text of
+# settled characters only is therefore normalized by one table lookup per character, with
+# no NFKC or NFC pass: NFKC can only reorder its combining marks, and the table deletes
+# every one of them (a kept mark, such as a Latin accent, makes its character unsettled).
+# The table holds, for each character of the Basic Multilingual Plane, its final form, or
+# _UNSETTLED, or _GONE for a deletion. Where unsettled characters occur, the words holding
+# them (from the space before to the space after) take the full path instead: a space
+# composes with nothing on either side, so no step ever looks across it.
+_UNSETTLED = 0xFFFF
+_GONE = 0xFFFE
+_UNSETTLED_MARK = chr(_UNSETTLED)
+_GONE_MARK = chr(_GONE)
+_PLANE = 0x10000
+# Hangul syllables compose from their jamo by arithmetic, not by listed decompositions:
+# every vowel and every trailing consonant jamo can be the second half of a composition.
+_HANGUL_SECOND_JAMO = (range(0x1161, 0x1176), range(0x11A8, 0x11C3))
+
+
+def _build_fast_table() -> numpy.ndarray:
+    characters = [chr(code) for code in range(_PLANE)]
+    decompositions = [unicodedata.decomposition(character) for character in characters]
+    combining = numpy.array([unicodedata.combining(character) for character in characters], dtype=numpy.uint8)
+    decomposes = numpy.array([bool(decomposition) for decomposition in decompositions])
+    # Characters that compose with one before them (quick check Maybe): the second half of
+    # every canonical pair that NFC recomposes, and the Hangul jamo.
+    second = numpy.zeros(_PLANE, dtype=bool)
+    for jamo in _HANGUL_SECOND_JAMO:
+        second[jamo.start : jamo.stop] = True
+    # What NFKC makes of each character alone (-1: several characters or beyond the plane),
+    # and whether NFC leaves it alone; both only differ from the character itself when it
+    # has a decomposition.
+    compatible = numpy.arange(_PLANE, dtype=numpy.int64)
+    composed = numpy.ones(_PLANE, dtype=bool)
+    for code in numpy.flatnonzero(decomposes).tolist():
+        character = characters[code]
+        kept = unicodedata.normalize("NFC", character) == character
+        composed[code] = kept
+        halves = decompositions[code].split()
+        if kept and len(halves) == 2 and not halves[0].startswith("<"):
+            second[int(halves[1], 16)] = True
+        image = unicodedata.normalize("NFKC", character)
+        compatible[code] = ord(image) if len(image) == 1 and ord(image) < _PLANE else -1
+    alone = compatible >= 0
+    compatible[~alone] = 0
+    final = _LOOKUP[compatible]
+    deleted = final == _DELETED
+    final[deleted] = 0
+    settled = alone & ~second[compatible]
+    # A deleted mark must not be something NFKC would first take apart.
+    settled_gone = settled & deleted & ((combining[compatible] == 0) | ~decomposes[compatible])
+    settled_kept = settled & ~deleted & (combining[compatible] == 0)
+    settled_kept &= (combining[final] == 0) & ~second[final] & composed[final]
+    table = numpy.full(_PLANE, _UNSETTLED, dtype=numpy.uint16)
+    table[settled_kept] = final[settled_kept]
+    table[settled_gone] = _GONE
+    table[[ord(character) for character in chars.INVISIBLE_FORMAT]] = _GONE
+    table[[ord(character) for character in _BEFORE_NFKC]] = _UNSETTLED
+    table[[_UNSETTLED, _GONE]] = _UNSETTLED
+    table[0xD800:0xE000] = _UNSETTLED
+    table.flags.writeable = False
+    return table
+
+
+_FAST = _build_fast_table()
+
+
+def _collapse_and_trim(text: str) -> str:
     if "  " in text:
         text = _SPACE_RUNS.sub(" ", text)
     return text.strip(" ")
+
+
+def _redo_unsettled_words(text: str, mapped: str) -> str:
+    """`mapped` (the table's output, one character per character of `text`) with every
+    word that holds an unsettled character replaced by that word's full normalization."""
+    pieces = []
+    done = 0
+    position = mapped.find(_UNSETTLED_MARK)
+    while position >= 0:
+        # The word starts at the space before it (or where the last word ended) and ends
+        # before the space after it.
+        start = text.rfind(" ", done, position)
+        start = done if start < 0 else start
+        end = text.find(" ", position)
+        end = len(text) if end < 0 else end
+        pieces.append(mapped[done:start].replace(_GONE_MARK, ""))
+        pieces.append(_normalize_in_full(text[start:end]))
+        done = end
+        position = mapped.find(_UNSETTLED_MARK, done)
+    pieces.append(mapped[done:].replace(_GONE_MARK, ""))
+    return "".join(pieces)
+
+
+def normalize(text: str) -> str:
+    """Return the matching form of `text`: every step of STEPS, in order.
+
+    Equal to applying the named steps one by one (property tests check it), but the
+    per-character steps run as one vectorized table lookup, and NFKC and NFC run only over
+    the words that hold a character they could change.
+
+    >>> normalize("فِى الْقِمَّةِ ٢٠٢١ــ")
+    'في القمه 2021'
+    """
+    try:
+        units = text.encode("utf-16-le")
+    except UnicodeEncodeError:  # a lone surrogate
+        return _collapse_and_trim(_normalize_in_full(text))
+    if len(units) != 2 * len(text):  # a character beyond the plane
+        return _collapse_and_trim(_normalize_in_full(text))
+    mapped = _FAST.take(numpy.frombuffer(units, dtype=numpy.uint16)).tobytes().decode("utf-16-le")
+    if _UNSETTLED_MARK in mapped:
+        mapped = _redo_unsettled_words(text, mapped)
+    elif _GONE_MARK in mapped:
+        mapped = mapped.replace(_GONE_MARK, "")
+    return _collapse_and_trim(mapped)
 
 
 def normalize_and_explain(text: str) -> tuple[str, tuple[str, ...]]:
