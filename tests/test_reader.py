@@ -4,16 +4,19 @@ can be unusable without stopping the others."""
 from __future__ import annotations
 
 import errno
+import gzip
 import importlib.util
 import io
 import json
 import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from arabic_dedupe import decoding, reader
 from arabic_dedupe.model import Document, Skipped
 from arabic_dedupe.reader import MAX_FILE_BYTES, decode_bytes, read_documents
 
@@ -140,6 +143,41 @@ def test_decode_bytes_never_raises_and_returns_clean_text(data):
 )
 def test_valid_utf8_comes_back_unchanged_and_silent(text):
     assert decode_bytes(text.encode("utf-8"), "t.txt") == (text, "utf-8", ())
+
+
+def exact_mojibake_share(text: str, lead_characters: str) -> bool:
+    """The rule as stated: at least 3 lead characters, at least 0.3 of the non-ASCII ones."""
+    leads = sum(text.count(character) for character in lead_characters)
+    non_ascii = sum(1 for character in text if ord(character) > 0x7F)
+    return leads >= 3 and leads >= 0.3 * non_ascii
+
+
+# Lead characters of both codecs, the letters counted first, and other ASCII and non-ASCII.
+MOJIBAKE_ALPHABET = "طظØÙيال" + "ن€a "
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=12), min_size=len(MOJIBAKE_ALPHABET), max_size=len(MOJIBAKE_ALPHABET)),
+    rest=st.text(max_size=20).map(lambda text: text.encode("utf-8", "replace").decode("utf-8")),
+    codec=st.sampled_from(decoding._MOJIBAKE_CODECS),
+)
+# Right at the share: 6 leads of 20 non-ASCII letters (0.3 * 20 is exactly 6.0), then one more letter.
+@example(counts=[6, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0], rest="", codec=decoding._MOJIBAKE_CODECS[0])
+@example(counts=[6, 0, 0, 0, 14, 0, 0, 1, 0, 0, 0], rest="", codec=decoding._MOJIBAKE_CODECS[0])
+@example(counts=[0, 0, 3, 3, 4, 5, 5, 0, 0, 5, 0], rest="", codec=decoding._MOJIBAKE_CODECS[1])
+@example(counts=[3, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9], rest="", codec=decoding._MOJIBAKE_CODECS[0])
+def test_the_quick_mojibake_test_agrees_with_the_exact_rule(counts, rest, codec):
+    """Texts made from counts of each character, so that shares right at 0.3 come up."""
+    text = "".join(character * count for character, count in zip(MOJIBAKE_ALPHABET, counts)) + rest
+    _, lead_characters, _ = codec
+    assert decoding._leads_like_mojibake(text, lead_characters) == exact_mojibake_share(text, lead_characters)
+
+
+def test_the_letters_counted_first_are_no_lead_characters():
+    leads = "".join(lead_characters for _, lead_characters, _ in decoding._MOJIBAKE_CODECS)
+    assert not set(decoding._FREQUENT_NON_LEAD_LETTERS) & set(leads)
+    assert all(ord(letter) > 0x7F for letter in decoding._FREQUENT_NON_LEAD_LETTERS)
 
 
 # --- paths, order, glob ---------------------------------------------------------------
@@ -496,3 +534,101 @@ def test_record_files_in_folders_follow_the_glob():
     assert read(INPUTS) == [
         Skipped(str(INPUTS), f"{INPUTS}: no files matching '*.txt' in this folder; skipped. Use --glob to select other files.")
     ]
+
+
+# --- JSONL read in blocks: the same records whatever the block size or compression -------
+
+
+def test_jsonl_errors_name_the_column_on_the_line_whatever_its_line_end(tmp_path):
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(b'{"text": "a"\r\n{"text": "b"}\r\n[1, 2\r\n\r\n{"id": "x", "text": "c"} x\r\n')
+    assert [outcome(result) for result in read(path)] == [
+        ("skipped", f"{path}:1: invalid JSON (Expecting ',' delimiter at column 13); skipped. Each line must be one JSON object."),
+        (f"{path}#2", "b"),
+        ("skipped", f"{path}:3: invalid JSON (Expecting ',' delimiter at column 6); skipped. Each line must be one JSON object."),
+        ("skipped", f"{path}:5: invalid JSON (Extra data at column 26); skipped. Each line must be one JSON object."),
+    ]
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b""], ids=["line-end", "no-line-end"])
+def test_a_record_of_exactly_the_limit_is_read_and_one_byte_more_is_skipped(tmp_path, line_end):
+    at_limit = json.dumps({"id": "at", "text": "نص"}, ensure_ascii=False).encode()
+    limit = len(at_limit)
+    over = json.dumps({"id": "ov", "text": "نص!"}, ensure_ascii=False).encode()
+    assert len(over) == limit + 1
+    first, last = tmp_path / "at.jsonl", tmp_path / "over.jsonl"
+    first.write_bytes(b"\n" + at_limit + line_end)
+    last.write_bytes(b"\n" + over + line_end)
+    assert [outcome(result) for result in read(first, last, max_file_bytes=limit)] == [
+        (f"{first}#at", "نص"),
+        ("skipped", f"{last}:2: record is over the {limit} bytes limit; skipped. Split the article or leave it out."),
+    ]
+
+
+def test_records_longer_than_a_block_keep_their_text_and_line_numbers(tmp_path):
+    long_text = "خبر طويل جدا " * 200_000  # about 4.6 MB, several blocks
+    path = tmp_path / "long.jsonl"
+    lines = [{"text": "أول"}, {"id": "long", "text": long_text}, {"text": "بعد"}, {"text": long_text}]
+    path.write_bytes("\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode())
+    results = read(path)
+    assert [(result.id, result.first_line, len(result.text)) for result in results] == [
+        (f"{path}#1", 1, 3),
+        (f"{path}#long", 2, len(long_text)),
+        (f"{path}#3", 3, 3),
+        (f"{path}#4", 4, len(long_text)),
+    ]
+    assert results[1].text == long_text
+    over = read(path, max_file_bytes=3_000_000)
+    assert [outcome(result)[0] for result in over] == [f"{path}#1", "skipped", f"{path}#3", "skipped"]
+    assert over[3].message.startswith(f"{path}:4: record is over the 3 MiB limit")
+
+
+def test_lone_surrogate_escapes_in_any_case_are_replaced_in_every_field(tmp_path):
+    path = tmp_path / "surrogates.jsonl"
+    path.write_bytes(
+        b'{"id": "a\\uDC00", "text": "x\\uD800y\\ud83d\\ude00", "title": "\\udfff", "source": " s\\uDBFF "}\n'
+        b'{"id": "b", "text": "literal \\\\ud800 and \\u0637"}\n'
+    )
+    first, second = read(path)
+    assert (first.id, first.text, first.title, first.site) == (f"{path}#a\ufffd", "x\ufffdy\U0001f600", "\ufffd", "s\ufffd")
+    assert first.warnings == (f"{path}:1: 1 lone surrogate escape (like \\ud800) replaced by U+FFFD.",)
+    assert (second.id, second.text, second.warnings) == (f"{path}#b", "literal \\ud800 and \N{ARABIC LETTER TAH}", ())
+
+
+JSONL_PIECES = [
+    '{"id": "x", "text": "نص عربي"}',
+    '{"text": "ط£ط¹ظ„ظ†طھ ط§ظ„ظˆط²ط§ط±ط©"}',
+    '{"text": "\\ud800", "title": "\\uDC01"}',
+    '{"text": 5}',
+    '{"text": "a"',
+    "[1]",
+    "   ",
+    "\ufeff",
+    "\r",
+    "\n",
+    "\n",
+    "\n",
+    "نص",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from([piece.encode("utf-8") for piece in JSONL_PIECES]) | st.binary(max_size=4), max_size=20),
+    block=st.integers(min_value=1, max_value=64),
+    limit=st.sampled_from([10, 40, MAX_FILE_BYTES]),
+)
+def test_jsonl_records_do_not_depend_on_block_size_or_compression(tmp_path_factory, pieces, block, limit):
+    """Blocks of any size, and the line-by-line reading of .jsonl.gz, give the same results."""
+    folder = tmp_path_factory.mktemp("blocks")
+    data = b"".join(pieces)
+    (folder / "r.jsonl").write_bytes(data)
+    (folder / "r.jsonl.gz").write_bytes(gzip.compress(data))
+
+    def results(name: str) -> list[str]:
+        return [repr(result).replace(name, "r.jsonl") for result in read(folder / name, max_file_bytes=limit)]
+
+    whole = results("r.jsonl")
+    assert results("r.jsonl.gz") == whole
+    with mock.patch.object(reader, "_BLOCK_BYTES", block):
+        assert results("r.jsonl") == whole

@@ -372,6 +372,18 @@ def _read_stdin(stdin: BinaryIO | None, options: _Options) -> Document | Skipped
 
 _JSON_TYPE_NAMES = {dict: "an object", list: "a list", int: "a number", float: "a number", bool: "true/false"}
 
+# A plain JSONL file is read in blocks of this size and cut into lines: one call per block
+# rather than one per record, while memory stays bounded by a block and one line.
+_BLOCK_BYTES = 1024 * 1024
+# JSON writes a lone surrogate only as an escape \uD800 to \uDFFF, so a line without `\u`
+# followed by d or D cannot hold one and its fields are not searched for them.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD]")
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+# (line number, the line's bytes) for each line of a file; None instead of the bytes for a
+# line over the limit, and a read error as the last item when the rest cannot be read.
+_NumberedLine = tuple[int, bytes | None | Exception]
+
 
 def _read_jsonl(path: str, options: _Options, *, compressed: bool) -> Iterator[Document | Skipped]:
     """One Document per line, streamed so a corpus dump of any size stays in bounds."""
@@ -383,57 +395,126 @@ def _read_jsonl(path: str, options: _Options, *, compressed: bool) -> Iterator[D
     site = _site(path)
     pending = list(_name_warnings(path, shown))
     limit = options.max_file_bytes
-    number = 0
     records = 0
     with handle:
-        stream = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
-        try:
-            while line := stream.readline(limit + 1):
-                number += 1
-                if len(line) > limit and not line.endswith(b"\n"):
-                    while line and not line.endswith(b"\n"):
-                        line = stream.readline(limit)
-                    records += 1
-                    yield Skipped(
-                        shown,
-                        f"{shown}:{number}: record is over the {_size(limit)} limit; skipped. "
-                        "Split the article or leave it out.",
-                    )
-                    continue
+        if compressed:
+            lines = _lines_by_readline(gzip.GzipFile(fileobj=handle, mode="rb"), limit)
+        else:
+            lines = _lines_by_block(handle, limit)
+        for number, line in lines:
+            if isinstance(line, bytes):
                 if number == 1:
                     line = line.removeprefix(codecs.BOM_UTF8)
                 result = _record_from_json_line(line, number, shown, site, options, pending)
-                if result is not None:
-                    records += 1
-                    if isinstance(result, Document):
-                        pending = []
-                    yield result
-        except (OSError, EOFError, zlib.error) as error:
-            damage = "damaged compressed data" if compressed else f"read error ({error})"
-            yield Skipped(
-                shown,
-                f"{shown}:{number + 1}: {damage}; skipped the rest of the file. "
-                "Check the file, or decompress what can be recovered.",
-            )
-            return
+                if result is None:
+                    continue
+                records += 1
+                if isinstance(result, Document):
+                    pending = []
+                yield result
+            elif line is None:
+                records += 1
+                yield Skipped(
+                    shown,
+                    f"{shown}:{number}: record is over the {_size(limit)} limit; skipped. "
+                    "Split the article or leave it out.",
+                )
+            else:
+                damage = "damaged compressed data" if compressed else f"read error ({line})"
+                yield Skipped(
+                    shown,
+                    f"{shown}:{number}: {damage}; skipped the rest of the file. "
+                    "Check the file, or decompress what can be recovered.",
+                )
+                return
     if records == 0:
         yield Skipped(shown, f"{shown}: empty file; skipped. Check that it was saved completely.")
+
+
+def _lines_by_readline(stream: BinaryIO, limit: int) -> Iterator[_NumberedLine]:
+    """Numbered lines of a compressed stream, read line by line: a block read that meets
+    damaged data would lose the lines before the damage in that block."""
+    number = 0
+    try:
+        while line := stream.readline(limit + 1):
+            number += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):
+                    line = stream.readline(limit)
+                yield number, None
+            else:
+                yield number, line
+    except _READ_ERRORS as error:
+        yield number + 1, error
+
+
+def _lines_by_block(stream: BinaryIO, limit: int) -> Iterator[_NumberedLine]:
+    """Numbered lines of a plain file (without their `\\n`), cut from big blocks.
+
+    A line that goes on past its block is kept in pieces until it ends, and dropped as
+    soon as it is over the limit, so a one-line file of any size needs little memory.
+    """
+    number = 0
+    pieces: list[bytes] = []  # the unfinished line, while it is within the limit
+    held = 0  # the unfinished line's length so far
+    try:
+        while block := stream.read(_BLOCK_BYTES):
+            lines: list[bytes | None] = block.split(b"\n")
+            tail = lines.pop()
+            if not lines:  # the whole block lies inside one line
+                held += len(tail)
+                if held <= limit:
+                    pieces.append(tail)
+                else:
+                    pieces = []
+                continue
+            if held:
+                held += len(lines[0])
+                lines[0] = b"".join([*pieces, lines[0]]) if held <= limit else None
+            for line in lines:
+                number += 1
+                yield number, (line if line is None or len(line) <= limit else None)
+            held = len(tail)
+            pieces = [tail] if held <= limit else []
+        if held:
+            yield number + 1, (b"".join(pieces) if held <= limit else None)
+    except _READ_ERRORS as error:
+        yield number + 1, error
 
 
 def _record_from_json_line(
     line: bytes, number: int, shown: str, site: str, options: _Options, warnings: list[str]
 ) -> Document | Skipped | None:
-    where = f"{shown}:{number}"
-    warnings = list(warnings)
     try:
         decoded = line.decode("utf-8")
     except UnicodeDecodeError:
         decoded, replaced = replace_invalid_utf8(line)
-        warnings.append(f"{where}: {_count(replaced, 'invalid UTF-8 byte')} replaced by U+FFFD.")
-    if not decoded.strip():
+        warnings = [*warnings, f"{shown}:{number}: {_count(replaced, 'invalid UTF-8 byte')} replaced by U+FFFD."]
+    if not decoded or decoded.isspace():  # as `not decoded.strip()`, without a copy of the line
         return None
     try:
-        record = json.loads(decoded.rstrip("\r\n"))
+        # JSON ignores the line end, so the line is parsed as it is; only an error is
+        # looked at again without the line end, to report the column on that line.
+        record = json.loads(decoded)
+    except (ValueError, RecursionError):
+        record = _json_or_skipped(decoded.rstrip("\r\n"), shown, f"{shown}:{number}")
+        if isinstance(record, Skipped):
+            return record
+    if not isinstance(record, dict):
+        kind = _JSON_TYPE_NAMES.get(type(record), "a string" if isinstance(record, str) else "null")
+        return Skipped(
+            shown,
+            f"{shown}:{number}: the line holds {kind}, not a JSON object; skipped. "
+            f"Each line must be an object with a '{options.text_field}' field.",
+        )
+    may_hold_surrogates = _SURROGATE_ESCAPE.search(line) is not None
+    return _document_from_record(record, shown, number, site, options, "utf-8", warnings, may_hold_surrogates)
+
+
+def _json_or_skipped(text: str, shown: str, where: str) -> object:
+    """The value of one line of JSON, or a Skipped saying where and why it is invalid."""
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
         problem = error.msg.removesuffix(" at")
         return Skipped(
@@ -443,14 +524,6 @@ def _record_from_json_line(
         )
     except (ValueError, RecursionError):
         return Skipped(shown, f"{where}: invalid JSON (nested too deeply); skipped. Each line must be one JSON object.")
-    if not isinstance(record, dict):
-        kind = _JSON_TYPE_NAMES.get(type(record), "a string" if isinstance(record, str) else "null")
-        return Skipped(
-            shown,
-            f"{where}: the line holds {kind}, not a JSON object; skipped. "
-            f"Each line must be an object with a '{options.text_field}' field.",
-        )
-    return _document_from_record(record, shown, number, site, options, "utf-8", warnings)
 
 
 def _read_csv(path: str, data: bytes, options: _Options) -> Iterator[Document | Skipped]:
@@ -510,50 +583,64 @@ def _document_from_record(
     options: _Options,
     encoding: str,
     warnings: list[str],
+    may_hold_surrogates: bool = True,
 ) -> Document | Skipped:
-    """A JSONL or CSV record as a Document: id `file#id` (or `file#LINE`), site from `source`."""
+    """A JSONL or CSV record as a Document: id `file#id` (or `file#LINE`), site from `source`.
+
+    `may_hold_surrogates` is False when the record's source cannot hold a lone surrogate,
+    which spares searching every field for one.
+    """
     where = f"{shown}:{line}"
-    if options.text_field not in fields:
+    text_field = options.text_field
+    if text_field not in fields:
         return Skipped(
             shown,
-            f"{where}: no '{options.text_field}' field; skipped. "
+            f"{where}: no '{text_field}' field; skipped. "
             "Use --text-field to name the field that holds the text.",
         )
-    text = fields[options.text_field]
+    text = fields[text_field]
     if not isinstance(text, str):
         kind = _JSON_TYPE_NAMES.get(type(text), "null")
         return Skipped(
             shown,
-            f"{where}: field '{options.text_field}' holds {kind}, not text; skipped. "
+            f"{where}: field '{text_field}' holds {kind}, not text; skipped. "
             "Use --text-field to name the field that holds the text.",
         )
     warnings = list(warnings)
-    text, replaced = _LONE_SURROGATE.subn("\N{REPLACEMENT CHARACTER}", text)
-    if replaced:
-        warnings.append(
-            f"{where}: {_count(replaced, 'lone surrogate escape')} (like \\ud800) replaced by U+FFFD."
-        )
+    if may_hold_surrogates:
+        text, replaced = _LONE_SURROGATE.subn("\N{REPLACEMENT CHARACTER}", text)
+        if replaced:
+            warnings.append(
+                f"{where}: {_count(replaced, 'lone surrogate escape')} (like \\ud800) replaced by U+FFFD."
+            )
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = repair_mojibake(text, where, warnings)
-    if not text.strip():
+    if not text or text.isspace():  # as `not text.strip()`, without a copy of the text
         return Skipped(shown, f"{where}: empty text; skipped. Check the text field of this record.")
-    record_id = _field_text(fields.get(options.id_field)) or str(line)
+    get = fields.get
+    record_id = _field_text(get(options.id_field), may_hold_surrogates) or str(line)
     return Document(
         id=f"{shown}#{record_id}",
         text=text,
-        site=_field_text(fields.get("source")) or default_site,
+        site=_field_text(get("source"), may_hold_surrogates) or default_site,
         path=shown,
         encoding=encoding,
         first_line=line,
-        title=_field_text(fields.get("title")),
-        date=_field_text(fields.get("date")) or _field_text(fields.get("date_extracted")),
+        title=_field_text(get("title"), may_hold_surrogates),
+        date=_field_text(get("date"), may_hold_surrogates) or _field_text(get("date_extracted"), may_hold_surrogates),
         warnings=tuple(warnings),
     )
 
 
-def _field_text(value: object) -> str:
+def _field_text(value: object, may_hold_surrogates: bool = True) -> str:
     """A scalar field as printable text; lists, objects and null count as absent."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(value)
+    else:
         return ""
-    return _LONE_SURROGATE.sub("\N{REPLACEMENT CHARACTER}", str(value)).strip()
+    if may_hold_surrogates:
+        text = _LONE_SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text)
+    return text.strip()
