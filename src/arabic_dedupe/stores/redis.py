@@ -95,22 +95,41 @@ end
 return removed
 """
 
-# ARGV: prefix, limit, then bucket keys (packed, concatenated); returns the distinct ids of
-# the first `limit` entries of each bucket.
+# ARGV: prefix, limit, then bucket keys (packed, sorted, concatenated); returns the distinct
+# ids of the first `limit` entries of each bucket. The shard's key set is asked first, with
+# one SMISMEMBER per shard: most keys of a new article are in no bucket.
 _MEMBERS = """
 local prefix, limit, keys = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local low, high = string.rep("\\0", 8), string.rep("\\255", 8)
 local seen, numbers = {}, {}
-for start = 1, #keys, 8 do
-  local key = string.sub(keys, start, start + 7)
-  local shard = prefix .. "buckets:" .. string.format("%02x", string.byte(key, 1))
-  for _, entry in ipairs(redis.call("ZRANGEBYLEX", shard, "[" .. key .. low, "[" .. key .. high, "LIMIT", 0, limit)) do
-    local number = string.sub(entry, 9, 16)
-    if not seen[number] then
-      seen[number] = true
-      numbers[#numbers + 1] = number
+local function collect(shard, group)
+  local present = redis.call("SMISMEMBER", prefix .. "bucket-keys:" .. shard, unpack(group))
+  for position, key in ipairs(group) do
+    if present[position] == 1 then
+      for _, entry in ipairs(redis.call("ZRANGEBYLEX", prefix .. "buckets:" .. shard, "[" .. key .. low, "[" .. key .. high, "LIMIT", 0, limit)) do
+        local number = string.sub(entry, 9, 16)
+        if not seen[number] then
+          seen[number] = true
+          numbers[#numbers + 1] = number
+        end
+      end
     end
   end
+end
+local shard, group = nil, {}
+for start = 1, #keys, 8 do
+  local key = string.sub(keys, start, start + 7)
+  local key_shard = string.format("%02x", string.byte(key, 1))
+  if key_shard ~= shard or #group == 4000 then
+    if shard then
+      collect(shard, group)
+    end
+    shard, group = key_shard, {}
+  end
+  group[#group + 1] = key
+end
+if shard then
+  collect(shard, group)
 end
 local found = {}
 for start = 1, #numbers, 4000 do
