@@ -12,7 +12,9 @@ packs Arabic news 2.6-fold at about 200 MB/s, four times zlib's speed at the sam
 
 from __future__ import annotations
 
+import itertools
 import json
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -120,7 +122,8 @@ def stow(documents: Sequence[Document]) -> StowedDocuments:
     """
     compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
     return StowedDocuments(
-        tuple(replace(document, text="") for document in documents),
+        # Sites repeat across a corpus: one string per site, not per document.
+        tuple(replace(document, text="", site=sys.intern(document.site)) for document in documents),
         tuple(compressor.compress(document.text.encode("utf-8", "surrogatepass")) for document in documents),
     )
 
@@ -134,29 +137,42 @@ def unstow(stowed: StowedDocuments) -> list[Document]:
 
 
 def pack_document(document: CleanDocument, compressor: zstandard.ZstdCompressor | None = None) -> bytes:
-    """The kept and removed paragraphs of a cleaned document, as compressed JSON.
+    """The kept and removed paragraphs of a cleaned document, compressed.
+
+    A line of JSON (input lines, removal reasons, the length of every text) is followed by
+    the texts end to end: joining strings is several times faster than JSON-escaping them.
 
     >>> clean = CleanDocument(Document("a", ""), (Paragraph(0, "خبر", 3),), (Removal("اقرأ أيضا", 1, "related"),))
     >>> unpack_document(Document("a", ""), pack_document(clean)) == clean
     True
     """
-    record = [
-        [[paragraph.text, paragraph.line] for paragraph in document.paragraphs],
-        [[removal.text, removal.line, removal.reason, removal.duplicate_of] for removal in document.removed],
-    ]
+    texts = [paragraph.text for paragraph in document.paragraphs] + [removal.text for removal in document.removed]
+    header = json.dumps(
+        [
+            [paragraph.line for paragraph in document.paragraphs],
+            [[removal.line, removal.reason, removal.duplicate_of] for removal in document.removed],
+            [len(text) for text in texts],
+        ]
+    )
     compressor = compressor or zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
-    return compressor.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    return compressor.compress("\n".join((header, "".join(texts))).encode("utf-8", "surrogatepass"))
 
 
 def unpack_document(
     document: Document, blob: bytes, decompressor: zstandard.ZstdDecompressor | None = None
 ) -> CleanDocument:
     decompressor = decompressor or zstandard.ZstdDecompressor()
-    kept, removed = json.loads(decompressor.decompress(blob).decode("utf-8"))
+    header, body = decompressor.decompress(blob).decode("utf-8", "surrogatepass").split("\n", 1)
+    lines, removals, lengths = json.loads(header)
+    ends = list(itertools.accumulate(lengths))
+    texts = [body[end - length : end] for end, length in zip(ends, lengths)]
     return CleanDocument(
         document,
-        tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(kept)),
-        tuple(Removal(text, line, reason, duplicate_of) for text, line, reason, duplicate_of in removed),
+        tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(zip(texts, lines))),
+        tuple(
+            Removal(text, line, reason, duplicate_of)
+            for text, (line, reason, duplicate_of) in zip(texts[len(lines) :], removals)
+        ),
     )
 
 
