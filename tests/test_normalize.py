@@ -19,6 +19,7 @@ from arabic_dedupe.normalize import (
     STEPS,
     normalize,
     normalize_and_explain,
+    normalize_many,
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "unicode"
@@ -370,3 +371,125 @@ def test_normal_form_has_no_characters_the_steps_remove(text):
     assert form == form.strip() and "  " not in form
     assert not any(character.isspace() and character != " " for character in form)
     assert unicodedata.is_normalized("NFC", form)
+
+
+# --- the fast path: settled characters by table, unsettled words in full ------------------
+
+_PLANE = [chr(code) for code in range(0x10000)]
+# A line of plain Arabic longer than the texts str.translate takes: what follows it goes
+# through the numpy lookup instead.
+_LONG_LINE = "قال الرئيس في المؤتمر الصحفي إن الاتفاق سيوقع خلال الأسبوع المقبل "
+
+
+def _reaches_the_table(character: str) -> bool:
+    # Characters the table does something to, or that NFKC or NFC could change or combine.
+    return (
+        normalize(character) != character
+        or bool(unicodedata.decomposition(character))
+        or unicodedata.combining(character) != 0
+        or not unicodedata.is_normalized("NFC", "\N{LATIN SMALL LETTER E}" + character)
+    )
+
+
+_BUSY_CHARACTERS = [character for character in _PLANE if _reaches_the_table(character)]
+
+
+@pytest.mark.parametrize("prefix", [pytest.param("", id="short_text"), pytest.param(_LONG_LINE, id="after_a_long_line")])
+def test_every_character_of_the_plane_alone_equals_named_steps(prefix):
+    mismatches = [
+        f"U+{ord(character):04X}"
+        for character in _PLANE
+        if normalize(prefix + character) != _apply_steps(prefix + character)
+    ]
+    assert mismatches == []
+
+
+# Neighbours that make NFKC and NFC compose, reorder or block: a character the table could
+# treat alone must give the same result whatever stands next to it in its word.
+_NEIGHBOURS = [
+    pytest.param("\N{ARABIC LETTER ALEF}", "\N{ARABIC HAMZA ABOVE}", id="alef_then_hamza_above"),
+    pytest.param("\N{ARABIC LETTER WAW}", "\N{ARABIC SHADDA}\N{ARABIC HAMZA ABOVE}", id="waw_then_shadda_hamza"),
+    pytest.param("\N{ARABIC LETTER ALEF}\N{ARABIC FATHA}", "\N{ARABIC MADDAH ABOVE}", id="alef_fatha_then_madda"),
+    pytest.param("\N{ARABIC LETTER YEH}", "\N{ARABIC HAMZA BELOW}\N{ARABIC KASRA}", id="yeh_then_hamza_below"),
+    pytest.param("e", "\N{COMBINING ACUTE ACCENT}", id="latin_then_acute"),
+    pytest.param("J", "\N{COMBINING DOT BELOW}\N{COMBINING CARON}", id="capital_then_marks"),
+    pytest.param("\N{HANGUL CHOSEONG KIYEOK}", "\N{HANGUL JUNGSEONG A}\N{HANGUL JONGSEONG KIYEOK}", id="hangul_jamo"),
+    pytest.param("\N{ORIYA LETTER KA}\N{ORIYA VOWEL SIGN E}", "\N{ORIYA VOWEL SIGN AA}", id="oriya_two_part_vowel"),
+    pytest.param("\N{ARABIC LIGATURE LAM WITH ALEF FINAL FORM}", "\N{ARABIC TATWEEL}", id="ligature_in_the_word"),
+    pytest.param("\N{ZERO WIDTH JOINER}", "\N{ZERO WIDTH NON-JOINER}\N{ARABIC HAMZA ABOVE}", id="invisible_neighbours"),
+    pytest.param("\ud83d", "\udca9", id="lone_surrogates"),
+    pytest.param("x \N{NO-BREAK SPACE}", "\N{COMBINING ACUTE ACCENT} \N{DOUBLE PRIME}", id="spaces_and_quote"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), _NEIGHBOURS)
+@pytest.mark.parametrize("prefix", [pytest.param("", id="short_text"), pytest.param(_LONG_LINE, id="after_a_long_line")])
+def test_every_busy_character_between_neighbours_equals_named_steps(prefix, before, after):
+    mismatches = [
+        f"U+{ord(character):04X}"
+        for character in _BUSY_CHARACTERS
+        if normalize(prefix + before + character + after) != _apply_steps(prefix + before + character + after)
+    ]
+    assert mismatches == []
+
+
+def test_no_composition_beyond_the_plane_has_a_half_in_it():
+    # The table finds what composes by the canonical pairs of the plane alone; a pair of
+    # plane characters composing into a character beyond it would escape it.
+    for code in range(0x10000, 0x110000):
+        decomposition = unicodedata.decomposition(chr(code))
+        if decomposition and not decomposition.startswith("<") and len(decomposition.split()) == 2:
+            if unicodedata.normalize("NFC", chr(code)) == chr(code):
+                assert all(int(half, 16) >= 0x10000 for half in decomposition.split()), f"U+{code:04X}"
+
+
+# Characters that exercise the shortcuts: letters, presentation forms and lam-alef
+# ligatures (NFKC), diacritics and tatweel (deleted, reordered), the combining hamzas and
+# madda (composed), invisible characters, digits, Latin with accents, Hangul jamo and
+# Indic two-part vowels (composed), spaces of every kind, the characters written out
+# before NFKC, the table's own marks U+FFFE/U+FFFF, lone surrogates and characters beyond
+# the plane.
+_SHORTCUT_CHARACTERS = st.one_of(
+    st.characters(min_codepoint=0x0621, max_codepoint=0x064A),
+    st.characters(min_codepoint=0xFB50, max_codepoint=0xFDFF),
+    st.characters(min_codepoint=0xFE70, max_codepoint=0xFEFF),
+    st.sampled_from([chr(code) for code in range(0xFEF5, 0xFEFD)]),
+    st.sampled_from(chars.DIACRITICS + chars.TATWEEL + "\u0653\u0654\u0655\u0670"),
+    st.sampled_from(chars.INVISIBLE_FORMAT),
+    st.sampled_from(list(chars.DIGITS) + list("0123456789")),
+    st.characters(min_codepoint=0x0041, max_codepoint=0x007A),
+    st.characters(min_codepoint=0x00C0, max_codepoint=0x017F),
+    st.characters(min_codepoint=0x0300, max_codepoint=0x036F),
+    st.sampled_from("\u1100\u1161\u11a8\uac00\u0b47\u0b3e\u0b56\u09c7\u09be\u0dd9\u0dcf"),
+    st.sampled_from(" \t\n\N{NO-BREAK SPACE}\N{NARROW NO-BREAK SPACE}\N{LINE SEPARATOR}\N{IDEOGRAPHIC SPACE}"),
+    st.sampled_from(list(chars.LIGATURES_WITHOUT_DECOMPOSITION) + list(chars.QUOTES_SPLIT_BY_NFKC)),
+    st.sampled_from("\ufffe\uffff\N{HORIZONTAL ELLIPSIS}\N{KELVIN SIGN}\N{ANGSTROM SIGN}"),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
+    st.sampled_from("\N{MATHEMATICAL BOLD CAPITAL A}\N{GRINNING FACE}\U00010400"),
+)
+_SHORTCUT_WORDS = st.text(_SHORTCUT_CHARACTERS, max_size=8)
+# Words of plain letters with a few busy ones among them, short and long texts alike.
+SHORTCUT_TEXT = st.lists(
+    st.one_of(st.sampled_from(["قال", "الرئيس", "مسؤول", "فى", "القمة", "٢٠٢٤", "Reuters"]), _SHORTCUT_WORDS),
+    max_size=40,
+).map(" ".join)
+
+
+@PROPERTY_SETTINGS
+@given(SHORTCUT_TEXT)
+def test_fast_path_equals_named_steps_on_mixed_words(text):
+    assert normalize(text) == _apply_steps(text)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(_SHORTCUT_WORDS, max_size=12), st.sampled_from([" ", "", "\t", "\N{NO-BREAK SPACE}", "  "]))
+def test_fast_path_equals_named_steps_whatever_separates_words(words, separator):
+    text = separator.join(words)
+    assert normalize(text) == _apply_steps(text)
+    assert normalize(_LONG_LINE + text) == _apply_steps(_LONG_LINE + text)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(SHORTCUT_TEXT | ANY_TEXT, max_size=6))
+def test_normalize_many_equals_normalize_one_by_one(texts):
+    assert normalize_many(texts) == [normalize(text) for text in texts]
