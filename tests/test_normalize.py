@@ -447,8 +447,8 @@ def test_no_composition_beyond_the_plane_has_a_half_in_it():
 # ligatures (NFKC), diacritics and tatweel (deleted, reordered), the combining hamzas and
 # madda (composed), invisible characters, digits, Latin with accents, Hangul jamo and
 # Indic two-part vowels (composed), spaces of every kind, the characters written out
-# before NFKC, the table's own marks U+FFFE/U+FFFF, lone surrogates and characters beyond
-# the plane.
+# before NFKC, the table's own marks U+FFFE/U+FFFF, NUL (which joins texts), lone
+# surrogates and characters beyond the plane.
 _SHORTCUT_CHARACTERS = st.one_of(
     st.characters(min_codepoint=0x0621, max_codepoint=0x064A),
     st.characters(min_codepoint=0xFB50, max_codepoint=0xFDFF),
@@ -463,7 +463,7 @@ _SHORTCUT_CHARACTERS = st.one_of(
     st.sampled_from("\u1100\u1161\u11a8\uac00\u0b47\u0b3e\u0b56\u09c7\u09be\u0dd9\u0dcf"),
     st.sampled_from(" \t\n\N{NO-BREAK SPACE}\N{NARROW NO-BREAK SPACE}\N{LINE SEPARATOR}\N{IDEOGRAPHIC SPACE}"),
     st.sampled_from(list(chars.LIGATURES_WITHOUT_DECOMPOSITION) + list(chars.QUOTES_SPLIT_BY_NFKC)),
-    st.sampled_from("\ufffe\uffff\N{HORIZONTAL ELLIPSIS}\N{KELVIN SIGN}\N{ANGSTROM SIGN}"),
+    st.sampled_from("\ufffe\uffff\N{NULL}\N{HORIZONTAL ELLIPSIS}\N{KELVIN SIGN}\N{ANGSTROM SIGN}"),
     st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
     st.sampled_from("\N{MATHEMATICAL BOLD CAPITAL A}\N{GRINNING FACE}\U00010400"),
 )
@@ -493,3 +493,20 @@ def test_fast_path_equals_named_steps_whatever_separates_words(words, separator)
 @given(st.lists(SHORTCUT_TEXT | ANY_TEXT, max_size=6))
 def test_normalize_many_equals_normalize_one_by_one(texts):
     assert normalize_many(texts) == [normalize(text) for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        pytest.param(["ا", "\N{ARABIC HAMZA ABOVE}"], ["ا", ""], id="hamza_does_not_reach_the_alef_before"),
+        pytest.param(["e", "\N{COMBINING ACUTE ACCENT}x"], ["e", "\N{COMBINING ACUTE ACCENT}x"], id="accent_does_not_reach_back"),
+        pytest.param(["\N{HANGUL CHOSEONG KIYEOK}", "\N{HANGUL JUNGSEONG A}"], ["\N{HANGUL CHOSEONG KIYEOK}", "\N{HANGUL JUNGSEONG A}"], id="jamo_stay_apart"),
+        pytest.param(["قال ", "  \tفى"], ["قال", "في"], id="spaces_at_the_edges"),
+        pytest.param(["", "", ""], ["", "", ""], id="empty_texts"),
+        pytest.param([], [], id="no_texts"),
+        pytest.param(["a\N{NULL}B", "C"], ["a\N{NULL}b", "c"], id="a_text_holding_the_mark"),
+    ],
+)
+def test_normalize_many_keeps_texts_apart(texts, expected):
+    assert normalize_many(texts) == expected
+    assert [normalize(text) for text in texts] == expected

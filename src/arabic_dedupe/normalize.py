@@ -435,7 +435,8 @@ def normalize_and_explain(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 # Separates texts normalized together: NUL survives every step (it is neither white space
-# nor mapped) and the reader drops NULs from input, so it cannot occur inside a text.
+# nor mapped) and composes with nothing on either side, so no step looks across it. The
+# reader drops NULs from input; a text that still holds one is normalized on its own.
 _TEXT_MARK = "\N{NULL}"
 
 
@@ -445,8 +446,9 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     >>> normalize_many(["فِى القمة", "٢٠٢١", ""])
     ['في القمه', '2021', '']
     """
-    if not any(_TEXT_MARK in text for text in texts):
-        pieces = normalize(f" {_TEXT_MARK} ".join(texts)).split(_TEXT_MARK)
+    joined = _TEXT_MARK.join(texts)
+    if joined.count(_TEXT_MARK) == len(texts) - 1:
+        pieces = normalize(joined).split(_TEXT_MARK)
         if len(pieces) == len(texts):
             return [piece.strip(" ") for piece in pieces]
     return [normalize(text) for text in texts]
