@@ -32,6 +32,7 @@ from arabic_dedupe.boilerplate import (
 )
 from arabic_dedupe.cluster import star_clusters
 from arabic_dedupe.config import Settings
+from arabic_dedupe.recent import RecentCache
 from arabic_dedupe.model import (
     ArticleCluster,
     CleanDocument,
@@ -298,14 +299,11 @@ def paragraph_clusters(
 
     # Paragraph shingle sets are small (tens of values) and each is met in several pairs:
     # Python sets, made once per row, compare them faster than numpy calls per pair.
-    shingle_sets: dict[int, frozenset[int]] = {}
+    shingle_sets: RecentCache[frozenset[int]] = RecentCache(verify.CACHED_SHINGLE_SETS)
     shingles, bounds = fingerprints.shingles, fingerprints.shingle_bounds
 
     def shingle_set(row: int) -> frozenset[int]:
-        found = shingle_sets.get(row)
-        if found is None:
-            found = shingle_sets[row] = frozenset(shingles[bounds[row] : bounds[row + 1]].tolist())
-        return found
+        return shingle_sets.get(row, lambda: frozenset(shingles[bounds[row] : bounds[row + 1]].tolist()))
 
     def compare(first: int, second: int) -> float | None:
         first_set, second_set = shingle_set(first), shingle_set(second)
@@ -520,14 +518,12 @@ class LazyForms(Sequence):
     """The matching forms of a sequence of cleaned documents, made when asked for.
 
     Detection reads few of them (ledes of borderline pairs, short texts), so a packed scan
-    does not keep them all; the last CACHED_FORMS stay, as pairs share documents."""
-
-    CACHED_FORMS = 4096
+    does not keep them all, only the recently used (pairs share documents)."""
 
     def __init__(self, cleaned: Sequence[CleanDocument], use_normalizer: bool) -> None:
         self.cleaned = cleaned
         self.use_normalizer = use_normalizer
-        self.cache: collections.OrderedDict[int, list[str]] = collections.OrderedDict()
+        self.cache: RecentCache[list[str]] = RecentCache(4096)
 
     def __len__(self) -> int:
         return len(self.cleaned)
@@ -535,13 +531,7 @@ class LazyForms(Sequence):
     def __getitem__(self, position):
         if isinstance(position, slice):
             return [self[index] for index in range(*position.indices(len(self)))]
-        found = self.cache.get(position)
-        if found is None:
-            (found,) = matching_forms([self.cleaned[position]], self.use_normalizer)
-            self.cache[position] = found
-            if len(self.cache) > self.CACHED_FORMS:
-                self.cache.popitem(last=False)
-        return found
+        return self.cache.get(position, lambda: matching_forms([self.cleaned[position]], self.use_normalizer)[0])
 
 
 def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
@@ -704,7 +694,7 @@ def detect(
         )
     lap("cluster")
 
-    paragraph_report = _paragraph_report(paragraph_groups, fingerprints, cleaned, document_of_row)
+    paragraph_report = _paragraph_report(paragraph_groups, fingerprints, cleaned, documents, document_of_row)
     lap("paragraphs")
     if new is not None:
         new_ids = {documents[index].id for index in numpy.flatnonzero(new)}
@@ -770,6 +760,7 @@ def _paragraph_report(
     groups: list[tuple[list[int], float, bool]],
     fingerprints: Fingerprints,
     cleaned: Sequence[CleanDocument],
+    documents: Sequence[Document],
     document_of_row: numpy.ndarray,
 ) -> list[ParagraphCluster]:
     """Paragraph clusters as reported: cross-document groups plus repeats inside a document.
@@ -779,30 +770,40 @@ def _paragraph_report(
     """
     clusters: list[tuple[list[ParagraphCopy], float, bool, str]] = []
     cluster_of_copy: dict[tuple[int, int], int] = {}
-    # A packed `cleaned` unpacks a document per access; each is met once per paragraph copy.
-    documents: dict[int, CleanDocument] = {}
-
-    def document_at(position: int) -> CleanDocument:
-        if position not in documents:
-            documents[position] = cleaned[position]
-        return documents[position]
-
-    for rows, min_similarity, exact in groups:
-        copies = []
-        for row in rows:
-            document = int(document_of_row[row])
-            index = int(row - fingerprints.paragraph_bounds[document])
-            paragraph = document_at(document).paragraphs[index]
-            copies.append(ParagraphCopy(document_at(document).id, index, paragraph.line))
-            cluster_of_copy[(document, index)] = len(clusters)
-        first_document = int(document_of_row[rows[0]])
-        text = document_at(first_document).paragraphs[int(rows[0] - fingerprints.paragraph_bounds[first_document])].text
-        clusters.append((copies, min_similarity, exact, text))
+    located = [
+        [(int(document_of_row[row]), int(row - fingerprints.paragraph_bounds[document_of_row[row]])) for row in rows]
+        for rows, _, _ in groups
+    ]
+    # Input lines of every copy and the text of each cluster's first copy, read document by
+    # document: a packed `cleaned` unpacks each document once and keeps none of them.
+    wanted: dict[int, set[int]] = collections.defaultdict(set)
+    for copies in located:
+        for document, index in copies:
+            wanted[document].add(index)
+    first_copies = {copies[0] for copies in located}
+    line_of, text_of = {}, {}
+    for document in sorted(wanted):
+        paragraphs = cleaned[document].paragraphs
+        for index in wanted[document]:
+            line_of[(document, index)] = paragraphs[index].line
+            if (document, index) in first_copies:
+                text_of[(document, index)] = paragraphs[index].text
+    for copies, (_, min_similarity, exact) in zip(located, groups):
+        for copy in copies:
+            cluster_of_copy[copy] = len(clusters)
+        clusters.append(
+            (
+                [ParagraphCopy(documents[document].id, index, line_of[(document, index)]) for document, index in copies],
+                min_similarity,
+                exact,
+                text_of[copies[0]],
+            )
+        )
     with_repeats = (
         numpy.flatnonzero(cleaned.repeats).tolist() if isinstance(cleaned, packed.PackedView) else range(len(cleaned))
     )
     for document in with_repeats:
-        clean = document_at(document)
+        clean = cleaned[document]
         for removal in clean.removed:
             if removal.duplicate_of is None:
                 continue

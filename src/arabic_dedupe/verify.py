@@ -14,6 +14,7 @@ import numpy
 from rapidfuzz import fuzz
 
 from arabic_dedupe.config import Settings
+from arabic_dedupe.recent import RecentCache
 from arabic_dedupe.signature import Fingerprints
 
 # Below this many shingles on the smaller side, set overlap is too coarse (one edited word
@@ -161,6 +162,11 @@ def _lede_similarity(first: str, second: str, cutoff: float) -> float:
     return score / 100.0
 
 
+# Candidate pairs come sorted, so a document's pairs are mostly near each other: a cache
+# of the recent shingle sets serves them without keeping one per document of the corpus.
+CACHED_SHINGLE_SETS = 20_000
+
+
 class DocumentComparer:
     """Computes Evidence for document pairs, caching each document's shingle set."""
 
@@ -168,14 +174,10 @@ class DocumentComparer:
         self.fingerprints = fingerprints
         self.forms = forms
         self.settings = settings
-        self.shingle_cache: dict[int, numpy.ndarray] = {}
+        self.shingle_cache: RecentCache[numpy.ndarray] = RecentCache(CACHED_SHINGLE_SETS)
 
     def shingles(self, document: int) -> numpy.ndarray:
-        cached = self.shingle_cache.get(document)
-        if cached is None:
-            cached = self.fingerprints.document_shingles(document)
-            self.shingle_cache[document] = cached
-        return cached
+        return self.shingle_cache.get(document, lambda: self.fingerprints.document_shingles(document))
 
     def lede(self, document: int) -> str:
         """The start of the document's lede: what carries the news, and bounded so the
