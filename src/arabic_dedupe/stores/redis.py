@@ -31,8 +31,9 @@ and sent at once: Redis runs it whole and alone, so a writer killed at any point
 whole batches (an unfinished transaction dies with its connection), and two writers never
 interleave inside a batch. Its first command is a Lua script removing the stored documents
 the batch replaces. Document numbers are taken (INCRBY) just before; the numbers of a
-killed writer stay unused. Scripts name keys they build themselves, so the index needs a
-single Redis server (or a primary), not Redis Cluster. Nothing is unpickled.
+killed writer stay unused, and "oldest first" means in the order numbers were taken.
+Scripts name keys they build themselves, so the index needs a single Redis server (or a
+primary), not Redis Cluster, of version 6.2 or later (SMISMEMBER). Nothing is unpickled.
 """
 
 from __future__ import annotations
