@@ -403,15 +403,18 @@ def normalize(text: str) -> str:
     >>> normalize("فِى الْقِمَّةِ ٢٠٢١ــ")
     'في القمه 2021'
     """
-    # Lone surrogates pass as code units of their own; the table sends their words to
-    # the full path, which handles them.
-    units = text.encode("utf-16-le", "surrogatepass")
-    if len(units) != 2 * len(text):  # a character beyond the plane: no table for it
-        return _collapse_and_trim(_normalize_in_full(text))
-    if len(text) < _SHORT_TEXT or text.isascii():
+    if text.isascii():
         mapped = text.translate(_FAST_TEXT)
     else:
-        mapped = _FAST.take(numpy.frombuffer(units, dtype=numpy.uint16)).tobytes().decode("utf-16-le")
+        # Lone surrogates pass as code units of their own; the table sends their words to
+        # the full path, which handles them.
+        units = text.encode("utf-16-le", "surrogatepass")
+        if len(units) != 2 * len(text):  # a character beyond the plane: no table for it
+            return _collapse_and_trim(_normalize_in_full(text))
+        if len(text) < _SHORT_TEXT:
+            mapped = text.translate(_FAST_TEXT)
+        else:
+            mapped = _FAST.take(numpy.frombuffer(units, dtype=numpy.uint16)).tobytes().decode("utf-16-le")
     if _UNSETTLED_MARK in mapped:
         mapped = _redo_unsettled_words(text, mapped)
     elif _GONE_MARK in mapped:
