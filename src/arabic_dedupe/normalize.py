@@ -294,16 +294,15 @@ def _normalize_in_full(text: str) -> str:
     return text
 
 
-# The fast path. Most characters of a news text are "settled": NFKC takes each to one
-# character that composes with nothing before it (Unicode's quick check says Yes), and the
-# per-character steps then either delete it or give a character NFC leaves alone. A text of
-# settled characters only is therefore normalized by one table lookup per character, with
-# no NFKC or NFC pass: NFKC can only reorder its combining marks, and the table deletes
-# every one of them (a kept mark, such as a Latin accent, makes its character unsettled).
-# The table holds, for each character of the Basic Multilingual Plane, its final form, or
-# _UNSETTLED, or _GONE for a deletion. Where unsettled characters occur, the words holding
-# them (from the space before to the space after) take the full path instead: a space
-# composes with nothing on either side, so no step ever looks across it.
+# The fast path. Most characters of a news text are settled: NFKC makes each of them one
+# character that composes with nothing before it (Unicode's quick check says Yes), which the
+# per-character steps then delete or turn into a character NFC leaves alone. In a text of
+# settled characters NFKC can only reorder combining marks, and the table deletes every one
+# of them (a kept mark, such as a Latin accent, is not settled); so one table lookup per
+# character does the work of NFKC, the steps and NFC. The table holds, for each character of
+# the Basic Multilingual Plane, its final form, _GONE for a deletion or _UNSETTLED. A word
+# holding an unsettled character (from the space before it to the space after it) takes the
+# full path instead: a space composes with nothing on either side, so no step looks across.
 _UNSETTLED = 0xFFFF
 _GONE = 0xFFFE
 _UNSETTLED_MARK = chr(_UNSETTLED)
@@ -316,9 +315,9 @@ _HANGUL_SECOND_JAMO = (range(0x1161, 0x1176), range(0x11A8, 0x11C3))
 
 def _build_fast_table() -> numpy.ndarray:
     characters = [chr(code) for code in range(_PLANE)]
-    decompositions = [unicodedata.decomposition(character) for character in characters]
-    combining = numpy.array([unicodedata.combining(character) for character in characters], dtype=numpy.uint8)
-    decomposes = numpy.array([bool(decomposition) for decomposition in decompositions])
+    decompositions = list(map(unicodedata.decomposition, characters))
+    combining = numpy.fromiter(map(unicodedata.combining, characters), dtype=numpy.uint8, count=_PLANE)
+    decomposes = numpy.fromiter(map(bool, decompositions), dtype=bool, count=_PLANE)
     # Characters that compose with one before them (quick check Maybe): the second half of
     # every canonical pair that NFC recomposes, and the Hangul jamo.
     second = numpy.zeros(_PLANE, dtype=bool)
