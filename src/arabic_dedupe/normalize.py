@@ -5,6 +5,7 @@ Only the copy we match on is normalized; what users read keeps its original spel
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -363,6 +364,11 @@ _FAST = _build_fast_table()
 # whose fixed cost per call is that of translating about fifty characters one by one.
 _FAST_TEXT = _FAST.tobytes().decode("utf-16-le")
 _SHORT_TEXT = 50
+# Called directly: str.encode and bytes.decode look "utf-16-le" up by name on every call,
+# which costs as much as the lookup of fifty characters.
+_encode_utf16 = codecs.utf_16_le_encode
+_decode_utf16 = codecs.utf_16_le_decode
+_CODE_UNIT = numpy.dtype(numpy.uint16)
 
 
 def _collapse_and_trim(text: str) -> str:
@@ -407,13 +413,13 @@ def normalize(text: str) -> str:
     else:
         # Lone surrogates pass as code units of their own; the table sends their words to
         # the full path, which handles them.
-        units = text.encode("utf-16-le", "surrogatepass")
+        units = _encode_utf16(text, "surrogatepass")[0]
         if len(units) != 2 * len(text):  # a character beyond the plane: no table for it
             return _collapse_and_trim(_normalize_in_full(text))
         if len(text) < _SHORT_TEXT:
             mapped = text.translate(_FAST_TEXT)
         else:
-            mapped = _FAST.take(numpy.frombuffer(units, dtype=numpy.uint16)).tobytes().decode("utf-16-le")
+            mapped = _decode_utf16(_FAST.take(numpy.frombuffer(units, _CODE_UNIT)).tobytes())[0]
     if _UNSETTLED_MARK in mapped:
         mapped = _redo_unsettled_words(text, mapped)
     elif _GONE_MARK in mapped:
