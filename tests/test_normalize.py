@@ -433,6 +433,26 @@ def test_every_busy_character_between_neighbours_equals_named_steps(prefix, befo
     assert mismatches == []
 
 
+# Blocks beyond the plane that NFKC or case folding change, that compose, or that are
+# simply common (emoji): their words take the full path.
+_BEYOND_THE_PLANE = [
+    chr(code)
+    for start, end in [(0x10400, 0x10450), (0x11099, 0x110BB), (0x1D15E, 0x1D165), (0x1D400, 0x1D500), (0x1E900, 0x1E944), (0x1F600, 0x1F650), (0x2F800, 0x2F840)]
+    for code in range(start, end)
+]
+
+
+@pytest.mark.parametrize(("before", "after"), [pytest.param("", "", id="alone"), *_NEIGHBOURS])
+def test_characters_beyond_the_plane_between_neighbours_equal_named_steps(before, after):
+    for prefix in ("", _LONG_LINE):
+        mismatches = [
+            f"U+{ord(character):04X}"
+            for character in _BEYOND_THE_PLANE
+            if normalize(prefix + before + character + after) != _apply_steps(prefix + before + character + after)
+        ]
+        assert mismatches == []
+
+
 def test_no_composition_beyond_the_plane_has_a_half_in_it():
     # The table finds what composes by the canonical pairs of the plane alone; a pair of
     # plane characters composing into a character beyond it would escape it.

@@ -368,7 +368,9 @@ _SHORT_TEXT = 50
 # which costs as much as the lookup of fifty characters.
 _encode_utf16 = codecs.utf_16_le_encode
 _decode_utf16 = codecs.utf_16_le_decode
+_encode_utf32 = codecs.utf_32_le_encode
 _CODE_UNIT = numpy.dtype(numpy.uint16)
+_CODE_POINT = numpy.dtype(numpy.uint32)
 
 
 def _collapse_and_trim(text: str) -> str:
@@ -414,9 +416,12 @@ def normalize(text: str) -> str:
         # Lone surrogates pass as code units of their own; the table sends their words to
         # the full path, which handles them.
         units = _encode_utf16(text, "surrogatepass")[0]
-        if len(units) != 2 * len(text):  # a character beyond the plane: no table for it
-            return _collapse_and_trim(_normalize_in_full(text))
-        if len(text) < _SHORT_TEXT:
+        if len(units) != 2 * len(text):
+            # Characters beyond the plane read as U+FFFF, which is unsettled: their words
+            # take the full path too.
+            codes = numpy.frombuffer(_encode_utf32(text, "surrogatepass")[0], _CODE_POINT)
+            mapped = _decode_utf16(_FAST.take(numpy.minimum(codes, _UNSETTLED)).tobytes())[0]
+        elif len(text) < _SHORT_TEXT:
             mapped = text.translate(_FAST_TEXT)
         else:
             mapped = _decode_utf16(_FAST.take(numpy.frombuffer(units, _CODE_UNIT)).tobytes())[0]
