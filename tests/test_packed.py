@@ -7,9 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings as hypothesis_settings, strategies
 
 from arabic_dedupe import packed, pipeline
+from arabic_dedupe.cli import cli
 from arabic_dedupe.config import Settings
 from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal, Skipped
 from arabic_dedupe.reader import read_documents
@@ -145,9 +147,40 @@ def test_a_stream_of_documents_is_scanned_with_what_the_reader_skipped_meanwhile
     assert comparable(streamed) == comparable(full)
 
 
+def test_a_stream_that_can_be_read_again_is_read_twice_instead_of_stowed(monkeypatch):
+    documents = fixture_documents("seeds", "eval")
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", 20)
+    readings = []
+
+    def reread():
+        readings.append(len(readings))
+        return iter(documents)
+
+    monkeypatch.setattr(packed, "stow", lambda batch: pytest.fail("a stream that can be read again was stowed"))
+    twice, cleaned = pipeline.scan_documents(iter(documents), reread=reread, jobs=1)
+    full, _ = pipeline.scan_documents(documents, compact=False)
+    assert readings == [0]
+    assert len(cleaned) == len(documents)
+    assert comparable(twice) == comparable(full)
+
+
 def test_a_short_stream_takes_the_in_memory_path(monkeypatch):
     documents = fixture_documents("seeds")
     monkeypatch.setattr(pipeline, "COMPACT_FROM", len(documents) + 1)
     report, cleaned = pipeline.scan_documents(iter(documents))
     assert isinstance(cleaned, list) and len(cleaned) == len(documents)
     assert report.documents == len(documents)
+
+
+def test_a_streamed_cli_scan_tells_each_skip_once_and_reads_the_files_twice(monkeypatch, tmp_path):
+    for seed in sorted((ROOT / "fixtures" / "seeds").glob("*.txt")):
+        (tmp_path / seed.name).write_bytes(seed.read_bytes())
+    (tmp_path / "image.txt").write_bytes(bytes(range(256)) * 8)
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", 3)
+    monkeypatch.setattr(packed, "stow", lambda batch: pytest.fail("files were stowed instead of read again"))
+    result = CliRunner().invoke(cli, ["scan", str(tmp_path), "--format", "json", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["documents"] == 5 and report["stats"]["skipped"] == 1
+    assert "rebuilt_documents" in report["stats"]
+    assert result.stderr.count("image.txt") == 1

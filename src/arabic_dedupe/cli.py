@@ -126,18 +126,19 @@ def use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
-def reading(paths: Iterable[str], options: dict, skipped: list[Skipped]) -> Iterator[Document]:
-    """Read every input lazily, telling the user on stderr about each skip and warning;
-    the skipped inputs collect in `skipped`."""
+def reading(paths: Iterable[str], options: dict, skipped: list[Skipped], *, tell: bool = True) -> Iterator[Document]:
+    """Read every input lazily, telling the user on stderr about each skip and warning
+    (unless not `tell`: a second reading); the skipped inputs collect in `skipped`."""
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     for item in read_documents(
         list(paths), glob=options["glob"], stdin=stdin, text_field=options["text_field"], id_field=options["id_field"]
     ):
         if isinstance(item, Skipped):
             skipped.append(item)
-            click.echo(f"dedupe: {item.message}", err=True)
+            if tell:
+                click.echo(f"dedupe: {item.message}", err=True)
         else:
-            for warning in item.warnings:
+            for warning in item.warnings if tell else ():
                 click.echo(f"dedupe: {warning}", err=True)
             yield item
 
@@ -171,16 +172,19 @@ def detect_in(paths: Iterable[str], settings: Settings, options: dict):
     if add:
         raise UsageError("--add needs --index LOCATION (a file path or redis://host:port/db)")
     skipped: list[Skipped] = []
-    report, cleaned = run_scan(reading(paths, options, skipped), settings, skipped, options)
+    # Files can be read again: a large scan then reads them twice rather than keeping
+    # every text compressed between its passes. Standard input can be read only once.
+    reread = None if "-" in paths else functools.partial(reading, paths, options, [], tell=False)
+    report, cleaned = run_scan(reading(paths, options, skipped), settings, skipped, options, reread=reread)
     refuse_skips_if_strict(skipped, options)
     return report, cleaned, tuple(skipped)
 
 
-def run_scan(documents: Iterable[Document], settings: Settings, skipped: Sequence[Skipped], options: dict):
+def run_scan(documents: Iterable[Document], settings: Settings, skipped: Sequence[Skipped], options: dict, reread=None):
     """The scan, over all cores unless --jobs says otherwise, with progress on a terminal."""
     jobs = options.get("jobs") or os.cpu_count() or 1
     with reporter.progress_bar(None, enabled=sys.stderr.isatty()) as advance:
-        return scan_documents(documents, settings, skipped=skipped, jobs=jobs, progress=advance)
+        return scan_documents(documents, settings, skipped=skipped, jobs=jobs, progress=advance, reread=reread)
 
 
 def index_options(command: Callable) -> Callable:

@@ -395,6 +395,7 @@ def scan_documents(
     jobs: int = 1,
     progress: Callable[..., None] | None = None,
     compact: bool | None = None,
+    reread: Callable[[], Iterable[Document]] | None = None,
 ) -> tuple[Report, Sequence[CleanDocument]]:
     """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents.
 
@@ -407,7 +408,9 @@ def scan_documents(
     consumed once, batch by batch, and each prepared document is kept packed (packed.py);
     only those that share a key with another are rebuilt for `detect`. Same report, a
     fraction of the memory. `skipped` is read when the documents have been consumed, so
-    a reader may still be adding to it while it yields them.
+    a reader may still be adding to it while it yields them. `reread`, a function that
+    yields the same documents again (from files, say), lets a streamed scan read them a
+    second time instead of keeping their texts compressed between its two passes.
     """
     if compact is None:
         iterator = iter(documents)
@@ -416,7 +419,7 @@ def scan_documents(
         documents = itertools.chain(head, iterator) if compact else head
         del head
     if compact:
-        return _scan_packed(documents, settings, skipped, jobs=jobs, progress=progress)
+        return _scan_packed(documents, settings, skipped, jobs=jobs, progress=progress, reread=reread)
     stopwatch = _Stopwatch()
     documents = list(documents)
     if progress is not None:
@@ -435,13 +438,15 @@ def _scan_packed(
     skipped: Sequence[Skipped],
     *,
     jobs: int,
-    progress: Callable[[int], None] | None,
+    progress: Callable[..., None] | None,
+    reread: Callable[[], Iterable[Document]] | None = None,
 ) -> tuple[Report, packed.PackedDocuments]:
     """scan_documents in two streaming passes over worker processes, holding packed records.
 
-    First pass: each batch's site lines are counted and its texts compressed (stowed).
-    Second pass: each stowed batch is cleaned, fingerprinted and packed. No more than a
-    few batches are ever in flight, so the documents as read are never all in memory.
+    First pass: each batch's site lines are counted, and unless the documents can be read
+    again (`reread`), its texts compressed (stowed). Second pass: each batch, read again
+    or unstowed, is cleaned, fingerprinted and packed. No more than a few batches are ever
+    in flight, so the documents as read are never all in memory.
     """
     stopwatch = _Stopwatch()
     seconds: Counter = Counter()
@@ -450,33 +455,40 @@ def _scan_packed(
         counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
         per_site: Counter = Counter()
         stowed: collections.deque[packed.StowedDocuments] = collections.deque()
-        count_job = functools.partial(_count_and_stow, strip_boilerplate=settings.strip_boilerplate)
-        for batch_counts, batch in run(count_job, _in_batches(documents)):
+        count_job = functools.partial(_count_and_stow, strip_boilerplate=settings.strip_boilerplate, stow=reread is None)
+        for batch_counts, sites, batch in run(count_job, _in_batches(documents)):
             for site, arrays in batch_counts.items():
                 counts.setdefault(site, []).append(arrays)
-            per_site.update(document.site for document in batch.documents)
-            stowed.append(batch)
+            per_site.update(sites)
+            if batch is not None:
+                stowed.append(batch)
         site_lines = _hashed_site_boilerplate(counts, per_site)
         del counts
         if progress is not None:
             progress(0, total=sum(per_site.values()))
         stopwatch.lap("site lines")
 
-        def handed_over() -> Iterator[tuple]:
+        def second_pass() -> Iterator[packed.StowedDocuments | list[Document]]:
+            if reread is not None:
+                yield from _in_batches(reread())
             # Each stowed batch leaves this process's memory as it goes to a worker.
             while stowed:
-                batch = stowed.popleft()
-                sites = {document.site for document in batch.documents}
+                yield stowed.popleft()
+
+        def handed_over() -> Iterator[tuple]:
+            for batch in second_pass():
+                sites = {document.site for document in (batch.documents if isinstance(batch, packed.StowedDocuments) else batch)}
                 yield batch, {site: site_lines[site] for site in sites if site in site_lines}, settings
 
-        parts = []
-        for part, part_seconds in run(_prepare_stowed_job, handed_over()):
-            parts.append(part)
-            seconds.update(part_seconds)
-            if progress is not None:
-                progress(len(part))
-    corpus = packed.join(parts) if parts else packed.pack(prepare_batch([], {}, settings), settings)
-    del parts
+        def prepared_parts() -> Iterator[packed.PackedDocuments]:
+            yield packed.pack(prepare_batch([], {}, settings), settings)  # the empty corpus
+            for part, part_seconds in run(_prepare_stowed_job, handed_over()):
+                seconds.update(part_seconds)
+                if progress is not None:
+                    progress(len(part))
+                yield part
+
+        corpus = packed.join(prepared_parts())
     stopwatch.lap("prepare")
     stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
     meeting = packed.meeting_documents(corpus)
@@ -558,15 +570,15 @@ class HashedLines:
 
 
 def _count_and_stow(
-    batch: list[Document], strip_boilerplate: bool
-) -> tuple[dict[str, tuple[numpy.ndarray, numpy.ndarray]], packed.StowedDocuments]:
-    """A batch's site-line counts, as (line hashes, documents) arrays per site, and the
-    batch stowed for the second pass."""
+    batch: list[Document], strip_boilerplate: bool, stow: bool
+) -> tuple[dict[str, tuple[numpy.ndarray, numpy.ndarray]], list[str], packed.StowedDocuments | None]:
+    """A batch's site-line counts, as (line hashes, documents) arrays per site, the site of
+    each document, and (with `stow`) the batch stowed for the second pass."""
     hashed = {}
     for site, lines in (count_site_lines(batch) if strip_boilerplate else {}).items():
         hashes = numpy.fromiter((text_hash(line) for line in lines), dtype=numpy.uint64, count=len(lines))
         hashed[site] = (hashes, numpy.fromiter(lines.values(), dtype=numpy.int64, count=len(lines)))
-    return hashed, packed.stow(batch)
+    return hashed, [document.site for document in batch], packed.stow(batch) if stow else None
 
 
 def _hashed_site_boilerplate(
@@ -587,9 +599,10 @@ def _hashed_site_boilerplate(
     return boilerplate
 
 
-def _prepare_stowed_job(job: tuple[packed.StowedDocuments, dict[str, frozenset[str]], Settings]):
+def _prepare_stowed_job(job: tuple[packed.StowedDocuments | list[Document], dict[str, frozenset[str]], Settings]):
     batch, site_lines, settings = job
-    prepared = prepare_batch(packed.unstow(batch), site_lines, settings)
+    documents = packed.unstow(batch) if isinstance(batch, packed.StowedDocuments) else batch
+    prepared = prepare_batch(documents, site_lines, settings)
     stopwatch = _Stopwatch()
     result = packed.pack(prepared, settings)
     stopwatch.lap("pack")
