@@ -530,3 +530,18 @@ def test_normalize_many_equals_normalize_one_by_one(texts):
 def test_normalize_many_keeps_texts_apart(texts, expected):
     assert normalize_many(texts) == expected
     assert [normalize(text) for text in texts] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(unicodedata.normalize("NFD", "Café résumé naïve élève déjà façade " * 40), id="decomposed_latin_every_word"),
+        pytest.param("ﺍﻟﺴﻼﻡ ﻋﻠﻴﻜﻢ ﻭﺭﺣﻤﺔ ﺍﻟﻠﻪ ﻻ ﺇﻟﻪ ﺇﻻ ﺍﻟﻠﻪ " * 30, id="presentation_forms_throughout"),
+        pytest.param(("قال الرئيس " * 12 + "ﻻ" + "\N{ARABIC HAMZA ABOVE} ") * 20, id="ligatures_far_apart"),
+        pytest.param(("كلمة " * 7 + "\N{ARABIC LIGATURE LAM WITH ALEF ISOLATED FORM}\N{ZERO WIDTH JOINER} ") * 30, id="ligatures_close_together"),
+        pytest.param("ﻻ" * 300 + " " + "e\N{COMBINING ACUTE ACCENT}" * 200, id="long_words"),
+    ],
+)
+def test_long_texts_with_unsettled_words_near_and_far_equal_named_steps(text):
+    assert normalize(text) == _apply_steps(text)
+    assert normalize_many([text, text[:100], text[100:]]) == [_apply_steps(text), _apply_steps(text[:100]), _apply_steps(text[100:])]

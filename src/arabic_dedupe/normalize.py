@@ -379,6 +379,11 @@ def _collapse_and_trim(text: str) -> str:
     return text.strip(" ")
 
 
+# Unsettled words less than this many characters apart take the full path together: one
+# call over the stretch between them costs less than a call for each.
+_NEARBY = 64
+
+
 def _redo_unsettled_words(text: str, mapped: str) -> str:
     """`mapped` (the table's output, one character per character of `text`) with every
     word that holds an unsettled character replaced by that word's full normalization."""
@@ -386,11 +391,16 @@ def _redo_unsettled_words(text: str, mapped: str) -> str:
     done = 0
     position = mapped.find(_UNSETTLED_MARK)
     while position >= 0:
-        # The word starts at the space before it (or where the last word ended) and ends
-        # before the space after it.
+        # The stretch starts at the space before the word (or where the last stretch ended)
+        # and ends before a space: after the word, or after the last unsettled word nearby.
         start = text.rfind(" ", done, position)
         start = done if start < 0 else start
         end = text.find(" ", position)
+        while end >= 0:
+            following = mapped.find(_UNSETTLED_MARK, end, end + _NEARBY)
+            if following < 0:
+                break
+            end = text.find(" ", following)
         end = len(text) if end < 0 else end
         pieces.append(mapped[done:start].replace(_GONE_MARK, ""))
         pieces.append(_normalize_in_full(text[start:end]))
