@@ -539,6 +539,7 @@ def test_normalize_many_keeps_texts_apart(texts, expected):
         pytest.param("ﺍﻟﺴﻼﻡ ﻋﻠﻴﻜﻢ ﻭﺭﺣﻤﺔ ﺍﻟﻠﻪ ﻻ ﺇﻟﻪ ﺇﻻ ﺍﻟﻠﻪ " * 30, id="presentation_forms_throughout"),
         pytest.param(("قال الرئيس " * 12 + "ﻻ" + "\N{ARABIC HAMZA ABOVE} ") * 20, id="ligatures_far_apart"),
         pytest.param(("كلمة " * 7 + "\N{ARABIC LIGATURE LAM WITH ALEF ISOLATED FORM}\N{ZERO WIDTH JOINER} ") * 30, id="ligatures_close_together"),
+        pytest.param(("قال الرئيس " * 30 + "ﻻ\N{ARABIC FATHA} كلمة \N{ARABIC HAMZA ABOVE}ﻻ ") * 10, id="ligature_pairs_far_apart"),
         pytest.param("ﻻ" * 300 + " " + "e\N{COMBINING ACUTE ACCENT}" * 200, id="long_words"),
     ],
 )

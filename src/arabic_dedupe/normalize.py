@@ -387,6 +387,8 @@ _NEARBY = 64
 def _redo_unsettled_words(text: str, mapped: str) -> str:
     """`mapped` (the table's output, one character per character of `text`) with every
     word that holds an unsettled character replaced by that word's full normalization."""
+    if mapped.count(_UNSETTLED_MARK) * _NEARBY > len(text):
+        return _normalize_in_full(text)  # unsettled throughout: as good as one stretch
     pieces = []
     done = 0
     position = mapped.find(_UNSETTLED_MARK)
