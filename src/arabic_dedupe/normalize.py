@@ -328,11 +328,11 @@ def _build_fast_table() -> numpy.ndarray:
     # and whether NFC leaves it alone; both only differ from the character itself when it
     # has a decomposition.
     compatible = numpy.arange(_PLANE, dtype=numpy.int64)
-    composed = numpy.ones(_PLANE, dtype=bool)
+    kept_by_nfc = numpy.ones(_PLANE, dtype=bool)
     for code in numpy.flatnonzero(decomposes).tolist():
         character = characters[code]
         kept = unicodedata.normalize("NFC", character) == character
-        composed[code] = kept
+        kept_by_nfc[code] = kept
         halves = decompositions[code].split()
         if kept and len(halves) == 2 and not halves[0].startswith("<"):
             second[int(halves[1], 16)] = True
@@ -347,7 +347,7 @@ def _build_fast_table() -> numpy.ndarray:
     # A deleted mark must not be something NFKC would first take apart.
     settled_gone = settled & deleted & ((combining[compatible] == 0) | ~decomposes[compatible])
     settled_kept = settled & ~deleted & (combining[compatible] == 0)
-    settled_kept &= (combining[final] == 0) & ~second[final] & composed[final]
+    settled_kept &= (combining[final] == 0) & ~second[final] & kept_by_nfc[final]
     table = numpy.full(_PLANE, _UNSETTLED, dtype=numpy.uint16)
     table[settled_kept] = final[settled_kept]
     table[settled_gone] = _GONE
@@ -385,8 +385,8 @@ _NEARBY = 64
 
 
 def _redo_unsettled_words(text: str, mapped: str) -> str:
-    """`mapped` (the table's output, one character per character of `text`) with every
-    word that holds an unsettled character replaced by that word's full normalization."""
+    """`mapped` (the table's output, one character per character of `text`) with the words
+    that hold an unsettled character, alone or in stretches, normalized in full."""
     if mapped.count(_UNSETTLED_MARK) * _NEARBY > len(text):
         return _normalize_in_full(text)  # unsettled throughout: as good as one stretch
     pieces = []
