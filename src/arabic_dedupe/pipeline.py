@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import collections
 import contextlib
+import ctypes
 import functools
 import itertools
 import multiprocessing
@@ -68,6 +69,8 @@ COMPACT_FROM = 50_000
 # A corpus this large (characters) has many batches for the compiled fingerprint kernel;
 # its load (about 0.4 s) is paid once in the parent before the workers fork.
 PRELOAD_KERNEL_CHARACTERS = 5_000_000
+# A streamed scan returns freed memory to the system this often (in batches received).
+RELEASE_EVERY_BATCHES = 100
 
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
@@ -464,6 +467,7 @@ def _scan_packed(
                 stowed.append(batch)
         site_lines = _hashed_site_boilerplate(counts, per_site)
         del counts
+        _release_freed_memory()
         if progress is not None:
             progress(0, total=sum(per_site.values()))
         stopwatch.lap("site lines")
@@ -482,19 +486,23 @@ def _scan_packed(
 
         def prepared_parts() -> Iterator[packed.PackedDocuments]:
             yield packed.pack(prepare_batch([], {}, settings), settings)  # the empty corpus
-            for part, part_seconds in run(_prepare_stowed_job, handed_over()):
+            for number, (part, part_seconds) in enumerate(run(_prepare_stowed_job, handed_over()), 1):
                 seconds.update(part_seconds)
                 if progress is not None:
                     progress(len(part))
+                if number % RELEASE_EVERY_BATCHES == 0:
+                    _release_freed_memory()
                 yield part
 
         corpus = packed.join(prepared_parts())
     stopwatch.lap("prepare")
     stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
+    _release_freed_memory()
     meeting = packed.meeting_documents(corpus)
     cleaned = corpus.view(meeting)
     forms = LazyForms(cleaned, settings.normalize)
     fingerprints = _lean_fingerprints(cleaned, settings)
+    _release_freed_memory()
     stopwatch.lap("rebuild")
     report = detect(
         cleaned, forms, fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch, documents=cleaned.documents
@@ -544,6 +552,19 @@ class LazyForms(Sequence):
         if isinstance(position, slice):
             return [self[index] for index in range(*position.indices(len(self)))]
         return self.cache.get(position, lambda: matching_forms([self.cleaned[position]], self.use_normalizer)[0])
+
+
+def _release_freed_memory() -> None:
+    """Hand memory that finished work freed back to the system.
+
+    glibc keeps freed memory for reuse, but a streamed scan frees a whole pass's worth in
+    fragments its next stage cannot reuse (on 100,000 documents, 330 MB after the first
+    pass). Elsewhere than glibc this does nothing.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
@@ -657,6 +678,7 @@ def detect(
     if documents is None:
         documents = [document.document for document in cleaned]
     paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
+    _release_freed_memory()
     lap("paragraphs")
 
     document_of_row = fingerprints.document_of_paragraph
