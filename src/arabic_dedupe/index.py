@@ -7,7 +7,7 @@ What a document leaves in a store
 ---------------------------------
 - its record: id, site, cleaned paragraphs (text, input line) and its fingerprint slice,
   every array of `Fingerprints` restricted to that document, encoded as raw bytes with
-  dtypes fixed here (`encode_fingerprint`); nothing is pickled, so an index file from
+  dtypes fixed here (`encode_fingerprints`); nothing is pickled, so an index file from
   someone else cannot run code;
 - its bucket keys (unsigned 64-bit), one bucket per:
   * exact text hash (the exact-duplicate fast path),
@@ -150,30 +150,45 @@ def open_index(location: str, settings: Settings, *, create: bool) -> Store:
 # --- fingerprint slices ------------------------------------------------------------------
 
 
-def encode_fingerprint(fingerprints: Fingerprints, document: int) -> bytes:
-    """One document's slice of `fingerprints` as bytes: a header, then little-endian arrays."""
-    first, last = int(fingerprints.paragraph_bounds[document]), int(fingerprints.paragraph_bounds[document + 1])
-    shingle_bounds = fingerprints.shingle_bounds[first : last + 1]
-    shingles = fingerprints.shingles[shingle_bounds[0] : shingle_bounds[-1]]
-    numbers = fingerprints.document_numbers(document)
+def encode_fingerprints(fingerprints: Fingerprints) -> list[bytes]:
+    """Each document's slice of `fingerprints` as bytes: a header, then little-endian arrays.
+
+    Every array of the batch is converted once and each document takes byte ranges of it
+    (a dozen numpy calls per document cost more than the whole batch's conversion).
+    """
     num_perm = fingerprints.document_signatures.shape[1]
-    parts = (
-        _HEADER.pack(_MAGIC, last - first, len(shingles), len(numbers), num_perm),
-        fingerprints.text_hashes[document : document + 1].astype("<u8", copy=False).tobytes(),
-        fingerprints.document_signatures[document].astype("<u4", copy=False).tobytes(),
-        fingerprints.paragraph_lengths[first:last].astype("<i8", copy=False).tobytes(),
-        fingerprints.paragraph_words[first:last].astype("<i8", copy=False).tobytes(),
-        fingerprints.paragraph_hashes[first:last].astype("<u8", copy=False).tobytes(),
-        fingerprints.paragraph_signatures[first:last].astype("<u4", copy=False).tobytes(),
-        numpy.diff(shingle_bounds).astype("<i8", copy=False).tobytes(),
-        shingles.astype("<u8", copy=False).tobytes(),
-        numbers.astype("<u8", copy=False).tobytes(),
-    )
-    return b"".join(parts)
+    text_hashes = fingerprints.text_hashes.astype("<u8", copy=False).tobytes()
+    signatures = fingerprints.document_signatures.astype("<u4", copy=False).tobytes()
+    per_paragraph = [
+        (fingerprints.paragraph_lengths.astype("<i8", copy=False).tobytes(), 8),
+        (fingerprints.paragraph_words.astype("<i8", copy=False).tobytes(), 8),
+        (fingerprints.paragraph_hashes.astype("<u8", copy=False).tobytes(), 8),
+        (fingerprints.paragraph_signatures.astype("<u4", copy=False).tobytes(), 4 * num_perm),
+        (numpy.diff(fingerprints.shingle_bounds).astype("<i8", copy=False).tobytes(), 8),
+    ]
+    shingles = fingerprints.shingles.astype("<u8", copy=False).tobytes()
+    numbers = fingerprints.numbers.astype("<u8", copy=False).tobytes()
+    paragraph_bounds = fingerprints.paragraph_bounds.tolist()
+    shingle_bounds = fingerprints.shingle_bounds.tolist()
+    number_bounds = fingerprints.number_bounds.tolist()
+    encoded = []
+    for document in range(fingerprints.document_count):
+        first, last = paragraph_bounds[document], paragraph_bounds[document + 1]
+        shingle_first, shingle_last = shingle_bounds[first], shingle_bounds[last]
+        number_first, number_last = number_bounds[document], number_bounds[document + 1]
+        parts = [
+            _HEADER.pack(_MAGIC, last - first, shingle_last - shingle_first, number_last - number_first, num_perm),
+            text_hashes[8 * document : 8 * document + 8],
+            signatures[4 * num_perm * document : 4 * num_perm * (document + 1)],
+        ]
+        parts += [data[size * first : size * last] for data, size in per_paragraph]
+        parts += [shingles[8 * shingle_first : 8 * shingle_last], numbers[8 * number_first : 8 * number_last]]
+        encoded.append(b"".join(parts))
+    return encoded
 
 
 def decode_fingerprint(data: bytes, num_perm: int, identifier: str = "") -> Fingerprints:
-    """A one-document Fingerprints from `encode_fingerprint` bytes; StoreError if damaged."""
+    """A one-document Fingerprints from `encode_fingerprints` bytes; StoreError if damaged."""
     damaged = f"the stored fingerprint of {identifier!r} is damaged"
     if len(data) < _HEADER.size:
         raise StoreError(f"{damaged} (too short); remove the document and add it again")
@@ -299,13 +314,15 @@ def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.nd
 def records_of(prepared: Prepared, settings: Settings) -> list[StoredDocument]:
     """What the store keeps of each prepared document."""
     keys = bucket_keys(prepared.fingerprints, settings)
+    encoded = encode_fingerprints(prepared.fingerprints)
+    text_hashes = prepared.fingerprints.text_hashes.tolist()
     return [
         StoredDocument(
             id=document.id,
             site=document.document.site,
             paragraphs=tuple((paragraph.text, paragraph.line) for paragraph in document.paragraphs),
-            text_hash=int(prepared.fingerprints.text_hashes[position]),
-            fingerprint=encode_fingerprint(prepared.fingerprints, position),
+            text_hash=text_hashes[position],
+            fingerprint=encoded[position],
             keys=tuple(keys[position].tolist()),
         )
         for position, document in enumerate(prepared.cleaned)
