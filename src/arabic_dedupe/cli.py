@@ -378,6 +378,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     check_output_file(output, paths, options["glob"])
     report, cleaned, skipped = detect_in(paths, settings, options)
     texts = cluster_texts(report, cleaned) if output_format == "html" else None
+    del cleaned  # a large scan's packed corpus: not needed to render, so not held meanwhile
     emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
 
@@ -403,7 +404,8 @@ def check(paths, max_duplicate_rate, max_duplicates, output_format, output, no_c
         raise UsageError("give a budget: --max-duplicate-rate R and/or --max-duplicates N")
     settings = settings_from(options)
     check_output_file(output, paths, options["glob"])
-    report, _, skipped = detect_in(paths, settings, options)
+    report, cleaned, skipped = detect_in(paths, settings, options)
+    del cleaned  # only the report is needed from here on
     duplicates = reporter.duplicate_articles(report)
     rate = reporter.duplicate_rate(report)
     if options["index_location"]:

@@ -46,7 +46,7 @@ class PackedDocuments(Sequence):
     has_text: numpy.ndarray  # bool: at least one shingle
     document_keys: numpy.ndarray  # (documents, bands) uint32: LSH band keys, low half
     paragraph_documents: numpy.ndarray  # int64 document of each long paragraph
-    paragraph_keys: numpy.ndarray  # (long paragraphs, 1 + paragraph bands) uint32: exact hash, band keys
+    paragraph_keys: numpy.ndarray  # (long paragraphs, 1 + paragraph bands) uint64: exact hash, band keys
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -197,21 +197,24 @@ def pack(prepared, settings: Settings) -> PackedDocuments:
         has_text=prints.has_text,
         document_keys=_short(candidates.band_keys(prints.document_signatures, settings.bands, settings.rows_per_band)),
         paragraph_documents=prints.document_of_paragraph[long_rows],
-        paragraph_keys=_short(
-            numpy.concatenate(
-                (
-                    prints.paragraph_hashes[long_rows, None],
-                    candidates.band_keys(paragraph_signatures, bands, settings.rows_per_band),
-                ),
-                axis=1,
-            )
+        paragraph_keys=numpy.concatenate(
+            (
+                prints.paragraph_hashes[long_rows, None],
+                candidates.band_keys(paragraph_signatures, bands, settings.rows_per_band),
+            ),
+            axis=1,
         ),
     )
 
 
 def _short(keys: numpy.ndarray) -> numpy.ndarray:
     """The low 32 bits of 64-bit keys: half the memory, and a chance collision only makes
-    a document meet another (and be verified for nothing); equal keys stay equal."""
+    a document meet another (and be verified for nothing); equal keys stay equal.
+
+    Only document keys are shortened: among a million documents a column of 32-bit keys
+    holds about a hundred chance collisions, among the five times as many long paragraphs
+    twenty-five times more (on 1M generated documents shortening those too rebuilt 50%
+    more documents than it saved memory for)."""
     return keys.astype(numpy.uint32)
 
 
