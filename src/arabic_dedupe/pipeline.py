@@ -328,9 +328,10 @@ def paragraph_clusters(
         len(rows), local_edges, verify=lambda a, b: compare(rows[a], rows[b])
     )
     result = []
+    paragraph_hashes = fingerprints.paragraph_hashes.tolist()
     for representative, members, similarities in stars:
         member_rows = [rows[member] for member in members]
-        hashes = {int(fingerprints.paragraph_hashes[row]) for row in member_rows}
+        hashes = {paragraph_hashes[row] for row in member_rows}
         others = [value for member, value in zip(members, similarities) if member != representative]
         result.append((member_rows, min(others), len(hashes) == 1))
     return result
