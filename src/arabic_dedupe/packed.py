@@ -177,11 +177,16 @@ def unpack_document(
     )
 
 
-def pack(prepared, settings: Settings) -> PackedDocuments:
-    """Pack one prepared batch (a `pipeline.Prepared`); runs in the worker that prepared it."""
+def pack(prepared, settings: Settings, *, with_keys: bool = True) -> PackedDocuments:
+    """Pack one prepared batch (a `pipeline.Prepared`); runs in the worker that prepared it.
+
+    Without keys (a caller that keeps the fingerprints themselves) the key arrays are empty.
+    """
     prints = prepared.fingerprints
     compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
     long_rows = numpy.flatnonzero(prints.paragraph_lengths >= settings.paragraph_min_chars)
+    if not with_keys:
+        long_rows = long_rows[:0]
     bands = settings.paragraph_bands
     paragraph_signatures = numpy.ascontiguousarray(prints.paragraph_signatures[long_rows, : bands * settings.rows_per_band])
     return PackedDocuments(
@@ -195,7 +200,11 @@ def pack(prepared, settings: Settings) -> PackedDocuments:
         ),
         text_hashes=prints.text_hashes,
         has_text=prints.has_text,
-        document_keys=_short(candidates.band_keys(prints.document_signatures, settings.bands, settings.rows_per_band)),
+        document_keys=_short(
+            candidates.band_keys(prints.document_signatures, settings.bands, settings.rows_per_band)
+            if with_keys
+            else numpy.zeros((prints.document_count, 0), dtype=numpy.uint64)
+        ),
         paragraph_documents=prints.document_of_paragraph[long_rows],
         paragraph_keys=numpy.concatenate(
             (

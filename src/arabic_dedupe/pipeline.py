@@ -428,12 +428,50 @@ def scan_documents(
     documents = list(documents)
     if progress is not None:
         progress(0, total=len(documents))
-    prepared = prepare(documents, settings, jobs=jobs, progress=progress)
+    seconds: Counter = Counter()
+    texts, forms, prints = [], [], []
+    finish = functools.partial(_in_memory_job, settings=settings)
+    for part, part_forms, part_prints, part_seconds in prepared_batches(documents, settings, jobs=jobs, finish=finish):
+        texts.append(part)
+        forms += part_forms
+        prints.append(part_prints)
+        seconds.update(part_seconds)
+        if progress is not None:
+            progress(len(part))
+    if not texts:
+        return _scan_packed([], settings, skipped, jobs=1, progress=None)
+    cleaned = packed.join(texts)
     stopwatch.lap("prepare")
     # Per-stage seconds of the per-document stages, summed over the worker processes.
-    stopwatch.seconds.update(prepared.seconds)
-    report = detect(prepared.cleaned, prepared.forms, prepared.fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch)
-    return report, prepared.cleaned
+    stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
+    report = detect(
+        cleaned,
+        forms,
+        concatenate(prints),
+        settings,
+        skipped=tuple(skipped),
+        stopwatch=stopwatch,
+        documents=cleaned.documents,
+    )
+    return report, cleaned
+
+
+def _in_memory_job(
+    prepared: Prepared, settings: Settings
+) -> tuple[packed.PackedDocuments, list[list[str]], Fingerprints, dict[str, float]]:
+    """A prepared batch as it travels back from a worker: the cleaned texts packed (bytes
+    and strings cross processes far faster than paragraph objects), the matching forms,
+    and the fingerprints, of whose paragraph signatures only the bands paragraphs are
+    paired by."""
+    stopwatch = _Stopwatch()
+    texts = packed.pack(prepared, settings, with_keys=False)
+    kept_columns = settings.paragraph_bands * settings.rows_per_band
+    prints = replace(
+        prepared.fingerprints,
+        paragraph_signatures=numpy.ascontiguousarray(prepared.fingerprints.paragraph_signatures[:, :kept_columns]),
+    )
+    stopwatch.lap("pack")
+    return texts, prepared.forms, prints, {**prepared.seconds, **stopwatch.seconds}
 
 
 def _scan_packed(
@@ -836,7 +874,9 @@ def _paragraph_report(
             )
         )
     with_repeats = (
-        numpy.flatnonzero(cleaned.repeats).tolist() if isinstance(cleaned, packed.PackedView) else range(len(cleaned))
+        numpy.flatnonzero(cleaned.repeats).tolist()
+        if isinstance(cleaned, (packed.PackedView, packed.PackedDocuments))
+        else range(len(cleaned))
     )
     for document in with_repeats:
         clean = cleaned[document]
