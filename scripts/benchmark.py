@@ -582,17 +582,20 @@ def ratio_lines(runs: list[Run]) -> list[str]:
     return lines
 
 
-PER_DOCUMENT_STAGES = ("boilerplate", "normalize", "signatures")
+PER_DOCUMENT_STAGES = ("boilerplate", "normalize", "signatures", "pack")
+# Wall-time stages of the main process besides "prepare": the streamed scan's first pass
+# and its rebuilding of the documents that meet another.
+MAIN_STAGES = ("site lines", "rebuild")
 CORPUS_STAGES = ("paragraphs", "candidates", "verify", "cluster")
 
 
 def stage_lines(runs: list[Run]) -> list[str]:
     """Seconds per stage of dedupe, from the report's stats.seconds."""
     lines = [
-        "| corpus | run | prepare (wall) | boilerplate | normalize | signatures | "
-        + " | ".join(CORPUS_STAGES)
+        "| corpus | run | prepare (wall) | "
+        + " | ".join((*PER_DOCUMENT_STAGES, *MAIN_STAGES, *CORPUS_STAGES))
         + " | other | total |",
-        "|---|---|" + "---:|" * (len(PER_DOCUMENT_STAGES) + len(CORPUS_STAGES) + 3),
+        "|---|---|" + "---:|" * (len(PER_DOCUMENT_STAGES) + len(MAIN_STAGES) + len(CORPUS_STAGES) + 3),
     ]
     for run in runs:
         if run.error or run.contender not in ("library", "cli"):
@@ -600,6 +603,7 @@ def stage_lines(runs: list[Run]) -> list[str]:
         total = run.process_seconds if run.contender == "library" else run.wall_seconds
         per_document = [run.stages.get(stage, 0.0) for stage in PER_DOCUMENT_STAGES]
         prepare = run.stages.get("prepare", sum(per_document))
+        main = [run.stages.get(stage, 0.0) for stage in MAIN_STAGES]
         corpus_wide = [run.stages.get(stage, 0.0) for stage in CORPUS_STAGES]
 
         def cell(value: float) -> str:
@@ -607,8 +611,8 @@ def stage_lines(runs: list[Run]) -> list[str]:
 
         lines.append(
             f"| {run.corpus} | {'library, 1 process' if run.contender == 'library' else 'CLI, all cores'} | "
-            + " | ".join(cell(value) for value in [prepare, *per_document, *corpus_wide])
-            + f" | {cell(total - prepare - sum(corpus_wide))} | {total:,.2f} |"
+            + " | ".join(cell(value) for value in [prepare, *per_document, *main, *corpus_wide])
+            + f" | {cell(total - prepare - sum(main) - sum(corpus_wide))} | {total:,.2f} |"
         )
     return lines
 
@@ -695,13 +699,17 @@ def render_results(facts: dict, corpora: list[Corpus], notes: list[str], runs: l
         *stage_lines(runs),
         "",
         "From the report's `stats.seconds`. \"prepare\" is the wall time of the per-document",
-        "work: counting site-wide lines over the corpus, then boilerplate, normalize and",
-        "signatures per batch of documents. Those three are summed over the worker processes,",
-        "so with several workers (the CLI uses all cores) they add up to more than \"prepare\";",
-        "in one process, \"prepare\" minus the three is the site-wide line count. The corpus",
-        "stages (paragraphs to cluster) run in the main process. \"other\" is the rest of the",
-        "total: for the library, handing documents over; for the CLI (total = wall time),",
-        "interpreter start and imports, reading and decoding the files, and writing the report.",
+        "work: boilerplate, normalize, signatures and packing per batch of documents (below",
+        "50,000 documents it includes counting the site-wide lines first). Those four are",
+        "summed over the worker processes, so with several workers (the CLI uses all cores)",
+        "they add up to more than \"prepare\". From 50,000 documents the scan streams:",
+        "\"site lines\" is its first pass (reading every input and counting site-wide lines)",
+        "and \"rebuild\" unpacks and fingerprints again the documents that share a key with",
+        "another (the report's `rebuilt_documents`). The corpus stages (paragraphs to",
+        "cluster) run in the main process. \"other\" is the rest of the total: for the",
+        "library, handing documents over; for the CLI (total = wall time), interpreter start",
+        "and imports, reading and decoding the files (of the in-memory scan), and writing the",
+        "report.",
         "",
         "### Where the references spend their time (seconds)",
         "",
