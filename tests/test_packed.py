@@ -183,3 +183,16 @@ def test_a_streamed_cli_scan_tells_each_skip_once_and_reads_the_files_twice(monk
     assert report["documents"] == 5 and report["stats"]["skipped"] == 1
     assert "rebuilt_documents" in report["stats"]
     assert result.stderr.count("image.txt") == 1
+
+
+def test_without_keep_texts_a_streamed_scan_returns_the_documents_that_meet_another(monkeypatch):
+    documents = fixture_documents("seeds", "eval")
+    monkeypatch.setattr(pipeline, "COMPACT_FROM", 20)
+    kept, all_texts = pipeline.scan_documents(iter(documents), keep_texts=True)
+    report, meeting = pipeline.scan_documents(iter(documents), keep_texts=False)
+    assert comparable(report) == comparable(kept)
+    assert len(meeting) == report.stats["rebuilt_documents"] < len(documents)
+    by_id = {document.id: document for document in all_texts}
+    assert all(document == by_id[document.id] for document in meeting)
+    members = {member for cluster in report.article_clusters for member in cluster.members}
+    assert members <= {document.id for document in meeting}

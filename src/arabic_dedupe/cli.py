@@ -29,7 +29,7 @@ from arabic_dedupe.explain import (
 from arabic_dedupe.errors import DedupeError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
-from arabic_dedupe.packed import PackedDocuments
+from arabic_dedupe.packed import PackedDocuments, PackedView
 from arabic_dedupe.pipeline import clean_documents, scan_documents
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.stores import open_store
@@ -181,10 +181,15 @@ def detect_in(paths: Iterable[str], settings: Settings, options: dict):
 
 
 def run_scan(documents: Iterable[Document], settings: Settings, skipped: Sequence[Skipped], options: dict, reread=None):
-    """The scan, over all cores unless --jobs says otherwise, with progress on a terminal."""
+    """The scan, over all cores unless --jobs says otherwise, with progress on a terminal.
+
+    Only the cleaned documents that can be in a cluster are kept (the HTML report shows
+    those); a large scan lets the others go early."""
     jobs = options.get("jobs") or os.cpu_count() or 1
     with reporter.progress_bar(None, enabled=sys.stderr.isatty()) as advance:
-        return scan_documents(documents, settings, skipped=skipped, jobs=jobs, progress=advance, reread=reread)
+        return scan_documents(
+            documents, settings, skipped=skipped, jobs=jobs, progress=advance, reread=reread, keep_texts=False
+        )
 
 
 def index_options(command: Callable) -> Callable:
@@ -199,8 +204,8 @@ def cluster_texts(report, cleaned: Sequence[CleanDocument]) -> dict[str, list[st
     """The cleaned paragraphs of the documents in article clusters, which the HTML report
     shows side by side; a packed scan unpacks only those."""
     members = {member for cluster in report.article_clusters for member in cluster.members}
-    if isinstance(cleaned, PackedDocuments):
-        cleaned = cleaned.unpack(position for position, document in enumerate(cleaned.documents) if document.id in members)
+    if isinstance(cleaned, (PackedDocuments, PackedView)):
+        cleaned = [cleaned[position] for position, document in enumerate(cleaned.documents) if document.id in members]
     return {
         document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned if document.id in members
     }

@@ -66,6 +66,13 @@ class PackedDocuments(Sequence):
         decompressor = zstandard.ZstdDecompressor()
         return [unpack_document(self.documents[index], self.blobs[index], decompressor) for index in positions]
 
+    def keeping(self, positions: Sequence[int]) -> PackedDocuments:
+        """The same corpus with only the texts at these positions: the others become
+        empty documents (their keys and counts stay)."""
+        kept = numpy.zeros(len(self), dtype=bool)
+        kept[list(positions)] = True
+        return replace(self, blobs=tuple(blob if keep else _EMPTY for blob, keep in zip(self.blobs, kept.tolist())))
+
     def view(self, positions: Sequence[int]) -> PackedView:
         """These documents (in this order) as a sequence of their own, still packed."""
         positions = tuple(int(position) for position in positions)
@@ -175,6 +182,10 @@ def unpack_document(
             for text, (line, reason, duplicate_of) in zip(texts[len(lines) :], removals)
         ),
     )
+
+
+# What a document whose text was let go unpacks to: no paragraphs, nothing removed.
+_EMPTY = pack_document(CleanDocument(Document("", ""), ()))
 
 
 def pack(prepared, settings: Settings, *, with_keys: bool = True) -> PackedDocuments:

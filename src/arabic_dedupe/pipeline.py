@@ -400,6 +400,7 @@ def scan_documents(
     progress: Callable[..., None] | None = None,
     compact: bool | None = None,
     reread: Callable[[], Iterable[Document]] | None = None,
+    keep_texts: bool = True,
 ) -> tuple[Report, Sequence[CleanDocument]]:
     """Find duplicate articles and repeated paragraphs; return the report and the cleaned documents.
 
@@ -415,6 +416,9 @@ def scan_documents(
     a reader may still be adding to it while it yields them. `reread`, a function that
     yields the same documents again (from files, say), lets a streamed scan read them a
     second time instead of keeping their texts compressed between its two passes.
+    Without `keep_texts` a streamed scan returns only the cleaned documents that share a
+    key with another (every member of a cluster is one) and lets go of the other texts
+    as soon as it knows which those are.
     """
     if compact is None:
         iterator = iter(documents)
@@ -423,7 +427,9 @@ def scan_documents(
         documents = itertools.chain(head, iterator) if compact else head
         del head
     if compact:
-        return _scan_packed(documents, settings, skipped, jobs=jobs, progress=progress, reread=reread)
+        return _scan_packed(
+            documents, settings, skipped, jobs=jobs, progress=progress, reread=reread, keep_texts=keep_texts
+        )
     stopwatch = _Stopwatch()
     documents = list(documents)
     if progress is not None:
@@ -482,7 +488,8 @@ def _scan_packed(
     jobs: int,
     progress: Callable[..., None] | None,
     reread: Callable[[], Iterable[Document]] | None = None,
-) -> tuple[Report, packed.PackedDocuments]:
+    keep_texts: bool = True,
+) -> tuple[Report, Sequence[CleanDocument]]:
     """scan_documents in two streaming passes over worker processes, holding packed records.
 
     First pass: each batch's site lines are counted, and unless the documents can be read
@@ -538,6 +545,9 @@ def _scan_packed(
     stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
     _release_freed_memory()
     meeting = packed.meeting_documents(corpus)
+    if not keep_texts:
+        corpus = corpus.keeping(meeting)
+        _release_freed_memory()
     cleaned = corpus.view(meeting)
     forms = LazyForms(cleaned, settings.normalize)
     fingerprints = _lean_fingerprints(cleaned, settings)
@@ -556,7 +566,7 @@ def _scan_packed(
         "rebuilt_documents": len(meeting),
     }
     warnings = _warnings(corpus.documents, corpus.paragraph_counts == 0)
-    return replace(report, documents=count, stats=stats, warnings=warnings), corpus
+    return replace(report, documents=count, stats=stats, warnings=warnings), corpus if keep_texts else cleaned
 
 
 def _lean_fingerprints(cleaned: Sequence[CleanDocument], settings: Settings) -> Fingerprints:
