@@ -1,7 +1,8 @@
 """The order of the stages, written once: clean, fingerprint, candidates, verify, cluster.
 
 `scan_documents` turns documents into a Report; each stage is a pure function of the
-previous stage's output, timed, so the report can say where the time went.
+previous stage's output, timed, so the report can say where the time went. A corpus of
+COMPACT_FROM documents or more goes through the same stages streamed (streaming.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import collections
-import contextlib
 import ctypes
 import functools
 import itertools
@@ -27,7 +27,6 @@ from arabic_dedupe import candidates, packed, verify
 from arabic_dedupe.boilerplate import (
     clean_document,
     count_site_lines,
-    site_threshold,
     site_boilerplate,
     split_paragraphs,
 )
@@ -52,7 +51,6 @@ from arabic_dedupe.signature import (
     concatenate,
     fingerprint,
     load_compiled_kernel,
-    text_hash,
 )
 
 # A paragraph found in more documents than this is site furniture that escaped the
@@ -69,8 +67,6 @@ COMPACT_FROM = 50_000
 # A corpus this large (characters) has many batches for the compiled fingerprint kernel;
 # its load (about 0.4 s) is paid once in the parent before the workers fork.
 PRELOAD_KERNEL_CHARACTERS = 5_000_000
-# A streamed scan returns freed memory to the system this often (in batches received).
-RELEASE_EVERY_BATCHES = 100
 
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
@@ -131,7 +127,7 @@ def prepare_batch(
     documents: list[Document], site_lines: dict[str, frozenset[str]], settings: Settings
 ) -> Prepared:
     """The per-document stages for one batch: clean, normalize, fingerprint (pure)."""
-    stopwatch = _Stopwatch()
+    stopwatch = Stopwatch()
     cleaned = clean_batch(documents, site_lines, settings.strip_boilerplate)
     stopwatch.lap("boilerplate")
     forms = matching_forms(cleaned, settings.normalize)
@@ -154,10 +150,10 @@ _WORKER_DOCUMENTS: list[Document] = []
 def _receive_documents(documents: list[Document]) -> None:
     global _WORKER_DOCUMENTS
     _WORKER_DOCUMENTS = documents
-    _ignore_interrupts()
+    ignore_interrupts()
 
 
-def _ignore_interrupts() -> None:
+def ignore_interrupts() -> None:
     # Ctrl-C reaches the whole process group; the parent answers it and stops the pool,
     # so a worker must not die with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -337,7 +333,7 @@ def paragraph_clusters(
     return result
 
 
-class _Stopwatch:
+class Stopwatch:
     """Accumulates seconds per stage name, for the report's stats."""
 
     def __init__(self) -> None:
@@ -427,10 +423,13 @@ def scan_documents(
         documents = itertools.chain(head, iterator) if compact else head
         del head
     if compact:
-        return _scan_packed(
+        # Imported here: the streamed scan is built on this module's stages.
+        from arabic_dedupe.streaming import scan_streamed
+
+        return scan_streamed(
             documents, settings, skipped, jobs=jobs, progress=progress, reread=reread, keep_texts=keep_texts
         )
-    stopwatch = _Stopwatch()
+    stopwatch = Stopwatch()
     documents = list(documents)
     if progress is not None:
         progress(0, total=len(documents))
@@ -445,7 +444,9 @@ def scan_documents(
         if progress is not None:
             progress(len(part))
     if not texts:
-        return _scan_packed([], settings, skipped, jobs=1, progress=None)
+        from arabic_dedupe.streaming import scan_streamed
+
+        return scan_streamed([], settings, skipped, jobs=1, progress=None)
     cleaned = packed.join(texts)
     stopwatch.lap("prepare")
     # Per-stage seconds of the per-document stages, summed over the worker processes.
@@ -469,7 +470,7 @@ def _in_memory_job(
     and strings cross processes far faster than paragraph objects), the matching forms,
     and the fingerprints, of whose paragraph signatures only the bands paragraphs are
     paired by."""
-    stopwatch = _Stopwatch()
+    stopwatch = Stopwatch()
     texts = packed.pack(prepared, settings, with_keys=False)
     kept_columns = settings.paragraph_bands * settings.rows_per_band
     prints = replace(
@@ -480,130 +481,7 @@ def _in_memory_job(
     return texts, prepared.forms, prints, {**prepared.seconds, **stopwatch.seconds}
 
 
-def _scan_packed(
-    documents: Iterable[Document],
-    settings: Settings,
-    skipped: Sequence[Skipped],
-    *,
-    jobs: int,
-    progress: Callable[..., None] | None,
-    reread: Callable[[], Iterable[Document]] | None = None,
-    keep_texts: bool = True,
-) -> tuple[Report, Sequence[CleanDocument]]:
-    """scan_documents in two streaming passes over worker processes, holding packed records.
-
-    First pass: each batch's site lines are counted, and unless the documents can be read
-    again (`reread`), its texts compressed (stowed). Second pass: each batch, read again
-    or unstowed, is cleaned, fingerprinted and packed. No more than a few batches are ever
-    in flight, so the documents as read are never all in memory.
-    """
-    stopwatch = _Stopwatch()
-    seconds: Counter = Counter()
-    load_compiled_kernel()
-    with _ordered_pool(jobs) as run:
-        counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
-        per_site: Counter = Counter()
-        stowed: collections.deque[packed.StowedDocuments] = collections.deque()
-        count_job = functools.partial(_count_and_stow, strip_boilerplate=settings.strip_boilerplate, stow=reread is None)
-        for batch_counts, sites, batch in run(count_job, _in_batches(documents)):
-            for site, arrays in batch_counts.items():
-                counts.setdefault(site, []).append(arrays)
-            per_site.update(sites)
-            if batch is not None:
-                stowed.append(batch)
-        site_lines = _hashed_site_boilerplate(counts, per_site)
-        del counts
-        _release_freed_memory()
-        if progress is not None:
-            progress(0, total=sum(per_site.values()))
-        stopwatch.lap("site lines")
-
-        def second_pass() -> Iterator[packed.StowedDocuments | list[Document]]:
-            if reread is not None:
-                yield from _in_batches(reread())
-            # Each stowed batch leaves this process's memory as it goes to a worker.
-            while stowed:
-                yield stowed.popleft()
-
-        def handed_over() -> Iterator[tuple]:
-            for batch in second_pass():
-                sites = {document.site for document in (batch.documents if isinstance(batch, packed.StowedDocuments) else batch)}
-                yield batch, {site: site_lines[site] for site in sites if site in site_lines}, settings
-
-        def prepared_parts() -> Iterator[packed.PackedDocuments]:
-            yield packed.pack(prepare_batch([], {}, settings), settings)  # the empty corpus
-            for number, (part, part_seconds) in enumerate(run(_prepare_stowed_job, handed_over()), 1):
-                seconds.update(part_seconds)
-                if progress is not None:
-                    progress(len(part))
-                if number % RELEASE_EVERY_BATCHES == 0:
-                    _release_freed_memory()
-                yield part
-
-        corpus = packed.join(prepared_parts())
-    stopwatch.lap("prepare")
-    stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
-    _release_freed_memory()
-    meeting = packed.meeting_documents(corpus)
-    if not keep_texts:
-        corpus = corpus.keeping(meeting)
-        _release_freed_memory()
-    cleaned = corpus.view(meeting)
-    forms = LazyForms(cleaned, settings.normalize)
-    fingerprints = _lean_fingerprints(cleaned, settings)
-    _release_freed_memory()
-    stopwatch.lap("rebuild")
-    report = detect(
-        cleaned, forms, fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch, documents=cleaned.documents
-    )
-    count = len(corpus)
-    duplicates = report.stats["duplicate_documents"]
-    stats = {
-        **report.stats,
-        "documents": count,
-        "duplicate_rate": round(duplicates / count, 6) if count else 0.0,
-        "boilerplate_paragraphs_removed": int(corpus.removed_counts.sum()),
-        "rebuilt_documents": len(meeting),
-    }
-    warnings = _warnings(corpus.documents, corpus.paragraph_counts == 0)
-    return replace(report, documents=count, stats=stats, warnings=warnings), corpus if keep_texts else cleaned
-
-
-def _lean_fingerprints(cleaned: Sequence[CleanDocument], settings: Settings) -> Fingerprints:
-    """Fingerprints of documents unpacked a batch at a time, keeping of each paragraph's
-    signature only the bands paragraph_clusters pairs by."""
-    permutations = Permutations.create(settings.num_perm, settings.seed)
-    kept_columns = settings.paragraph_bands * settings.rows_per_band
-    parts = []
-    for start in range(0, max(len(cleaned), 1), BATCH_DOCUMENTS):
-        forms = matching_forms(cleaned[start : start + BATCH_DOCUMENTS], settings.normalize)
-        prints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
-        signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns])
-        parts.append(replace(prints, paragraph_signatures=signatures))
-    return concatenate(parts)
-
-
-class LazyForms(Sequence):
-    """The matching forms of a sequence of cleaned documents, made when asked for.
-
-    Detection reads few of them (ledes of borderline pairs, short texts), so a packed scan
-    does not keep them all, only the recently used (pairs share documents)."""
-
-    def __init__(self, cleaned: Sequence[CleanDocument], use_normalizer: bool) -> None:
-        self.cleaned = cleaned
-        self.use_normalizer = use_normalizer
-        self.cache: RecentCache[list[str]] = RecentCache(4096)
-
-    def __len__(self) -> int:
-        return len(self.cleaned)
-
-    def __getitem__(self, position):
-        if isinstance(position, slice):
-            return [self[index] for index in range(*position.indices(len(self)))]
-        return self.cache.get(position, lambda: matching_forms([self.cleaned[position]], self.use_normalizer)[0])
-
-
-def _release_freed_memory() -> None:
+def release_freed_memory() -> None:
     """Hand memory that finished work freed back to the system.
 
     glibc keeps freed memory for reuse, but a streamed scan frees a whole pass's worth in
@@ -616,95 +494,6 @@ def _release_freed_memory() -> None:
         pass
 
 
-def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
-    iterator = iter(documents)
-    while batch := list(itertools.islice(iterator, BATCH_DOCUMENTS)):
-        yield batch
-
-
-@dataclass(frozen=True)
-class HashedLines:
-    """A site's boilerplate lines by their 64-bit hash, standing in for the set of lines.
-
-    A streamed corpus is counted by line hash (16 bytes a line, however long), because a
-    large one holds millions of distinct short lines; cleaning only asks `line in lines`.
-    """
-
-    hashes: frozenset[int]
-
-    def __len__(self) -> int:
-        return len(self.hashes)
-
-    def __contains__(self, line: object) -> bool:
-        return isinstance(line, str) and text_hash(line) in self.hashes
-
-
-def _count_and_stow(
-    batch: list[Document], strip_boilerplate: bool, stow: bool
-) -> tuple[dict[str, tuple[numpy.ndarray, numpy.ndarray]], list[str], packed.StowedDocuments | None]:
-    """A batch's site-line counts, as (line hashes, documents) arrays per site, the site of
-    each document, and (with `stow`) the batch stowed for the second pass."""
-    hashed = {}
-    for site, lines in (count_site_lines(batch) if strip_boilerplate else {}).items():
-        hashes = numpy.fromiter((text_hash(line) for line in lines), dtype=numpy.uint64, count=len(lines))
-        hashed[site] = (hashes, numpy.fromiter(lines.values(), dtype=numpy.int64, count=len(lines)))
-    return hashed, [document.site for document in batch], packed.stow(batch) if stow else None
-
-
-def _hashed_site_boilerplate(
-    counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]], documents_per_site: Counter
-) -> dict[str, HashedLines]:
-    """site_boilerplate over hashed counts: the lines in enough of their site's documents.
-
-    Only lines that are not prose were counted (count_site_lines), so the threshold is the
-    whole test."""
-    boilerplate = {}
-    for site, parts in counts.items():
-        hashes = numpy.concatenate([part[0] for part in parts])
-        documents = numpy.concatenate([part[1] for part in parts])
-        distinct, position = numpy.unique(hashes, return_inverse=True)
-        totals = numpy.bincount(position, weights=documents, minlength=len(distinct))
-        threshold = site_threshold(documents_per_site.get(site, 0))
-        boilerplate[site] = HashedLines(frozenset(distinct[totals >= threshold].tolist()))
-    return boilerplate
-
-
-def _prepare_stowed_job(job: tuple[packed.StowedDocuments | list[Document], dict[str, frozenset[str]], Settings]):
-    batch, site_lines, settings = job
-    documents = packed.unstow(batch) if isinstance(batch, packed.StowedDocuments) else batch
-    prepared = prepare_batch(documents, site_lines, settings)
-    stopwatch = _Stopwatch()
-    result = packed.pack(prepared, settings)
-    stopwatch.lap("pack")
-    return result, {**prepared.seconds, **stopwatch.seconds}
-
-
-@contextlib.contextmanager
-def _ordered_pool(jobs: int) -> Iterator[Callable]:
-    """A map over `jobs` forked processes that yields results in order and keeps only a
-    few jobs in flight, so a lazy input is read no faster than it is processed."""
-    if jobs <= 1:
-        yield map
-        return
-    executor = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts
-    )
-
-    def run(function: Callable, arguments: Iterable) -> Iterator:
-        pending: collections.deque = collections.deque()
-        for argument in arguments:
-            pending.append(executor.submit(function, argument))
-            if len(pending) > 2 * jobs:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-    try:
-        yield run
-    finally:
-        executor.shutdown(cancel_futures=True)
-
-
 def detect(
     cleaned: Sequence[CleanDocument],
     forms: Sequence[list[str]],
@@ -713,7 +502,7 @@ def detect(
     *,
     skipped: tuple[Skipped, ...] = (),
     new: numpy.ndarray | None = None,
-    stopwatch: _Stopwatch | None = None,
+    stopwatch: Stopwatch | None = None,
     documents: Sequence[Document] | None = None,
 ) -> Report:
     """Candidates, verification and clustering over fingerprinted documents.
@@ -722,12 +511,12 @@ def detect(
     are reported: the others are documents already known to an index. `documents` (the
     Document of each cleaned one) spares going through `cleaned` when that is packed.
     """
-    stopwatch = stopwatch or _Stopwatch()
+    stopwatch = stopwatch or Stopwatch()
     lap = stopwatch.lap
     if documents is None:
         documents = [document.document for document in cleaned]
     paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
-    _release_freed_memory()
+    release_freed_memory()
     lap("paragraphs")
 
     document_of_row = fingerprints.document_of_paragraph
@@ -823,12 +612,12 @@ def detect(
         parameters=parameters,
         stats=stats,
         skipped=tuple(skipped),
-        warnings=_warnings([documents[index] for index in reported], empty[reported]),
+        warnings=warnings_of([documents[index] for index in reported], empty[reported]),
     )
     return report
 
 
-def _warnings(documents: Sequence[Document], empty: Sequence[bool]) -> tuple[str, ...]:
+def warnings_of(documents: Sequence[Document], empty: Sequence[bool]) -> tuple[str, ...]:
     """What the reader said about each document, and documents that cleaning emptied."""
     warnings = [warning for document in documents for warning in document.warnings]
     warnings += [
