@@ -9,8 +9,9 @@ same values several times faster.
 from __future__ import annotations
 
 import importlib
+import dataclasses
 from dataclasses import dataclass
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy
 import xxhash
@@ -398,36 +399,30 @@ def fingerprint(
     )
 
 
-def concatenate(parts: Sequence[Fingerprints]) -> Fingerprints:
+def concatenate(parts: Iterable[Fingerprints]) -> Fingerprints:
     """Join fingerprints of consecutive batches into one, shifting the offsets.
 
     Batches keep every temporary array small: on a virtual machine, touching fresh
-    memory for one corpus-sized array costs more than the arithmetic done in it.
+    memory for one corpus-sized array costs more than the arithmetic done in it. Given an
+    iterator, the parts are consumed: each array is joined as soon as all parts are in and
+    its pieces dropped, so the batches' arrays and the joined ones never all coexist.
     """
-    if len(parts) == 1:
+    if isinstance(parts, Sequence) and len(parts) == 1:
         return parts[0]
+    bounded = {"paragraph_bounds": "paragraph_lengths", "shingle_bounds": "shingles", "number_bounds": "numbers"}
+    pieces: dict[str, list[numpy.ndarray]] = {name: [] for name in _FINGERPRINT_FIELDS}
+    shifts = dict.fromkeys(bounded, 0)
+    for part in parts:
+        for name in _FINGERPRINT_FIELDS:
+            value = getattr(part, name)
+            if name in bounded:
+                value = value[1:] + shifts[name]
+                shifts[name] += len(getattr(part, bounded[name]))
+            pieces[name].append(value)
+        del part
+    for name in bounded:
+        pieces[name].insert(0, numpy.zeros(1, dtype=numpy.int64))
+    return Fingerprints(**{name: numpy.concatenate(pieces.pop(name)) for name in _FINGERPRINT_FIELDS})
 
-    def offsets(name: str, total_of) -> numpy.ndarray:
-        pieces, shift = [numpy.zeros(1, dtype=numpy.int64)], 0
-        for part in parts:
-            bounds = getattr(part, name)
-            pieces.append(bounds[1:] + shift)
-            shift += total_of(part)
-        return numpy.concatenate(pieces)
 
-    def joined(name: str) -> numpy.ndarray:
-        return numpy.concatenate([getattr(part, name) for part in parts])
-
-    return Fingerprints(
-        text_hashes=joined("text_hashes"),
-        document_signatures=joined("document_signatures"),
-        paragraph_bounds=offsets("paragraph_bounds", lambda part: len(part.paragraph_lengths)),
-        paragraph_lengths=joined("paragraph_lengths"),
-        paragraph_words=joined("paragraph_words"),
-        paragraph_hashes=joined("paragraph_hashes"),
-        paragraph_signatures=joined("paragraph_signatures"),
-        shingles=joined("shingles"),
-        shingle_bounds=offsets("shingle_bounds", lambda part: len(part.shingles)),
-        numbers=joined("numbers"),
-        number_bounds=offsets("number_bounds", lambda part: len(part.numbers)),
-    )
+_FINGERPRINT_FIELDS = tuple(field.name for field in dataclasses.fields(Fingerprints))

@@ -144,13 +144,15 @@ def _lean_fingerprints(cleaned: Sequence[CleanDocument], settings: Settings) -> 
     signature only the bands paragraph_clusters pairs by."""
     permutations = Permutations.create(settings.num_perm, settings.seed)
     kept_columns = settings.paragraph_bands * settings.rows_per_band
-    parts = []
-    for start in range(0, max(len(cleaned), 1), BATCH_DOCUMENTS):
-        forms = matching_forms(cleaned[start : start + BATCH_DOCUMENTS], settings.normalize)
-        prints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
-        signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns])
-        parts.append(replace(prints, paragraph_signatures=signatures))
-    return concatenate(parts)
+
+    def batches() -> Iterator[Fingerprints]:
+        for start in range(0, max(len(cleaned), 1), BATCH_DOCUMENTS):
+            forms = matching_forms(cleaned[start : start + BATCH_DOCUMENTS], settings.normalize)
+            prints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
+            signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns])
+            yield replace(prints, paragraph_signatures=signatures)
+
+    return concatenate(batches())
 
 
 class LazyForms(Sequence):
