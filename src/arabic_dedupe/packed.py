@@ -44,9 +44,11 @@ class PackedDocuments(Sequence):
     repeats: numpy.ndarray  # bool: a removed paragraph repeats a kept one of the document
     text_hashes: numpy.ndarray  # uint64 exact-duplicate key (0 for a document without text)
     has_text: numpy.ndarray  # bool: at least one shingle
-    document_keys: numpy.ndarray  # (documents, bands) uint32: LSH band keys, low half
+    # The keys stay in the batches they came in (a tuple of arrays): they are only ever
+    # read a column at a time, so a corpus-sized copy of them is never needed.
+    document_keys: tuple[numpy.ndarray, ...]  # (documents, bands) uint32: LSH band keys, low half
     paragraph_documents: numpy.ndarray  # int64 document of each long paragraph
-    paragraph_keys: numpy.ndarray  # (long paragraphs, 1 + paragraph bands) uint64: exact hash, band keys
+    paragraph_keys: tuple[numpy.ndarray, ...]  # (long paragraphs, 1 + paragraph bands) uint64: exact hash, band keys
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -211,18 +213,22 @@ def pack(prepared, settings: Settings, *, with_keys: bool = True) -> PackedDocum
         ),
         text_hashes=prints.text_hashes,
         has_text=prints.has_text,
-        document_keys=_short(
-            candidates.band_keys(prints.document_signatures, settings.bands, settings.rows_per_band)
-            if with_keys
-            else numpy.zeros((prints.document_count, 0), dtype=numpy.uint64)
+        document_keys=(
+            _short(
+                candidates.band_keys(prints.document_signatures, settings.bands, settings.rows_per_band)
+                if with_keys
+                else numpy.zeros((prints.document_count, 0), dtype=numpy.uint64)
+            ),
         ),
         paragraph_documents=prints.document_of_paragraph[long_rows],
-        paragraph_keys=numpy.concatenate(
-            (
-                prints.paragraph_hashes[long_rows, None],
-                candidates.band_keys(paragraph_signatures, bands, settings.rows_per_band),
+        paragraph_keys=(
+            numpy.concatenate(
+                (
+                    prints.paragraph_hashes[long_rows, None],
+                    candidates.band_keys(paragraph_signatures, bands, settings.rows_per_band),
+                ),
+                axis=1,
             ),
-            axis=1,
         ),
     )
 
@@ -254,26 +260,33 @@ def join(parts: Iterable[PackedDocuments]) -> PackedDocuments:
         documents.extend(part.documents)
         blobs.extend(part.blobs)
         del part
-    arrays = {name: numpy.concatenate(columns.pop(name)) for name in _ARRAYS}
-    return PackedDocuments(documents=tuple(documents), blobs=tuple(blobs), **arrays)
+    arrays = {name: numpy.concatenate(columns.pop(name)) for name in _ARRAYS if name not in _CHUNKED}
+    chunks = {name: tuple(chunk for chunks in columns.pop(name) for chunk in chunks) for name in _CHUNKED}
+    return PackedDocuments(documents=tuple(documents), blobs=tuple(blobs), **arrays, **chunks)
 
 
+_CHUNKED = ("document_keys", "paragraph_keys")
 _ARRAYS = (
     "paragraph_counts",
     "removed_counts",
     "repeats",
     "text_hashes",
     "has_text",
-    "document_keys",
     "paragraph_documents",
-    "paragraph_keys",
+    *_CHUNKED,
 )
 
 
-def _sharing_rows(keys: numpy.ndarray) -> numpy.ndarray:
-    """Whether each row holds, in some column, a key another row holds in that column."""
-    sharing = numpy.zeros(len(keys), dtype=bool)
-    for column in keys.T:
+def _sharing_rows(chunks: Sequence[numpy.ndarray], rows: numpy.ndarray | None = None) -> numpy.ndarray:
+    """Whether each row (of the chunks stacked, or of those `rows` of them) holds, in some
+    column, a key another row holds in that column. Columns are assembled one at a time."""
+    width = chunks[0].shape[1] if chunks else 0
+    count = sum(len(chunk) for chunk in chunks) if rows is None else len(rows)
+    sharing = numpy.zeros(count, dtype=bool)
+    for position in range(width):
+        column = numpy.concatenate([chunk[:, position] for chunk in chunks])
+        if rows is not None:
+            column = column[rows]
         order = numpy.argsort(column, kind="stable")
         ordered = column[order]
         equal_next = ordered[1:] == ordered[:-1]
@@ -294,7 +307,7 @@ def meeting_documents(packed: PackedDocuments) -> numpy.ndarray:
     """
     meeting = packed.repeats.copy()
     with_text = numpy.flatnonzero(packed.has_text)
-    meeting[with_text[_sharing_rows(packed.text_hashes[with_text, None])]] = True
-    meeting[with_text[_sharing_rows(packed.document_keys[with_text])]] = True
+    meeting[with_text[_sharing_rows([packed.text_hashes[with_text, None]])]] = True
+    meeting[with_text[_sharing_rows(packed.document_keys, with_text)]] = True
     meeting[packed.paragraph_documents[_sharing_rows(packed.paragraph_keys)]] = True
     return numpy.flatnonzero(meeting)
