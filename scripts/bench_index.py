@@ -12,7 +12,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ REPOSITORY = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 
 import benchmark  # noqa: E402  (a sibling script: machine facts, VmHWM)
+from loopback_redis import command as redis_command, loopback_redis  # noqa: E402
 
 RESULTS_MARKER = "<!-- Everything below is written by scripts/bench_index.py; edit above this line. -->"
 DEFAULT_INTRO = "# Persistent index benchmarks\n\n`make bench` runs `scripts/bench_index.py`; see its `--help`.\n"
@@ -214,35 +214,13 @@ def redis_server(folder: Path, wanted: bool):
     if not wanted or executable is None:
         yield "Redis rows skipped: " + ("--no-redis." if not wanted else "redis-server is not installed (Debian: apt-get install redis-server, or `make services`).")
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [executable, "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while redis_command(port, "PING") != "+PONG":
-            if process.poll() is not None or time.monotonic() > deadline:
-                yield f"Redis rows skipped: redis-server did not answer on port {port} (exit code {process.poll()})."
-                return
-            time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def redis_command(port: int, command: str) -> str:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
-            connection.sendall(command.encode("ascii") + b"\r\n")
-            return connection.recv(64).decode("ascii", "replace").strip()
-    except OSError:
-        return ""
+            port = stack.enter_context(loopback_redis(executable, folder))
+        except RuntimeError as error:
+            yield f"Redis rows skipped: {error}."
+            return
+        yield port
 
 
 def run_worker(options, kind: str, code: Path, label: str, **extra) -> dict:

@@ -6,28 +6,26 @@ where `make services` installs it.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import shutil
-import socket
-import subprocess
-import time
+from pathlib import Path
 
 import pytest
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _script(name: str):
+    """A module of scripts/ (loaded by path: scripts/ is not a package)."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    specification = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(specification)
+    specification.loader.exec_module(module)
+    return module
 
 
-def _ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
+# Shared with scripts/bench_index.py, which starts its own server the same way.
+loopback_redis = _script("loopback_redis").loopback_redis
 
 
 @pytest.fixture(scope="session")
@@ -39,27 +37,12 @@ def redis_server(tmp_path_factory) -> str:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    folder = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    process = subprocess.Popen(
-        [executable, "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not _ping(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not answer PING on port {port} (exit code {process.poll()})")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            port = stack.enter_context(loopback_redis(executable, tmp_path_factory.mktemp("redis")))
+        except RuntimeError as error:
+            pytest.fail(str(error))
+        yield f"redis://127.0.0.1:{port}"
 
 
 @pytest.fixture
