@@ -351,13 +351,8 @@ def render(facts: dict, options, arguments: list[str], adds: list, queries: list
 
 
 def write_document(path: Path, results: str) -> None:
-    """Replace the results in `path`, keeping everything above the marker."""
-    intro = DEFAULT_INTRO
-    if path.exists():
-        existing = path.read_text(encoding="utf-8")
-        intro = existing.split(RESULTS_MARKER, 1)[0] if RESULTS_MARKER in existing else existing
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(intro.rstrip("\n") + "\n\n" + results, encoding="utf-8")
+    """Replace the results in `path`, keeping everything above this script's marker."""
+    benchmark.write_document(path, results, marker=RESULTS_MARKER, intro=DEFAULT_INTRO)
 
 
 def parse_options(arguments: list[str]) -> argparse.Namespace:

@@ -727,19 +727,14 @@ def render_results(facts: dict, corpora: list[Corpus], notes: list[str], runs: l
     return "\n".join(out)
 
 
-def write_document(path: Path, results: str) -> None:
-    """Replace the results in `path`, keeping everything above the marker."""
-    intro = DEFAULT_INTRO
+def write_document(path: Path, results: str, *, marker: str = RESULTS_MARKER, intro: str = DEFAULT_INTRO) -> None:
+    """Replace the results in `path`, keeping everything above `marker` (`intro` for a new
+    file); bench_index.py writes its own document with this too."""
     if path.exists():
         existing = path.read_text(encoding="utf-8")
-        if RESULTS_MARKER in existing:
-            intro = existing.split(RESULTS_MARKER, 1)[0]
-        else:
-            intro = existing.rstrip("\n") + "\n\n"
-    if not intro.endswith("\n\n"):
-        intro = intro.rstrip("\n") + "\n\n"
+        intro = existing.split(marker, 1)[0] if marker in existing else existing
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(intro + results, encoding="utf-8")
+    path.write_text(intro.rstrip("\n") + "\n\n" + results, encoding="utf-8")
 
 
 def parse_options(arguments: list[str]) -> argparse.Namespace:
