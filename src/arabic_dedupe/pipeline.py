@@ -443,10 +443,9 @@ def scan_documents(
         seconds.update(part_seconds)
         if progress is not None:
             progress(len(part))
-    if not texts:
-        from arabic_dedupe.streaming import scan_streamed
-
-        return scan_streamed([], settings, skipped, jobs=1, progress=None)
+    if not texts:  # no documents: one empty batch, so the arrays have their shapes
+        empty = _in_memory_job(prepare_batch([], {}, settings), settings)
+        texts, forms, prints = [empty[0]], empty[1], [empty[2]]
     cleaned = packed.join(texts)
     stopwatch.lap("prepare")
     # Per-stage seconds of the per-document stages, summed over the worker processes.
@@ -472,13 +471,16 @@ def _in_memory_job(
     paired by."""
     stopwatch = Stopwatch()
     texts = packed.pack(prepared, settings, with_keys=False)
-    kept_columns = settings.paragraph_bands * settings.rows_per_band
-    prints = replace(
-        prepared.fingerprints,
-        paragraph_signatures=numpy.ascontiguousarray(prepared.fingerprints.paragraph_signatures[:, :kept_columns]),
-    )
+    prints = with_paired_bands_only(prepared.fingerprints, settings)
     stopwatch.lap("pack")
     return texts, prepared.forms, prints, {**prepared.seconds, **stopwatch.seconds}
+
+
+def with_paired_bands_only(prints: Fingerprints, settings: Settings) -> Fingerprints:
+    """`prints` keeping of each paragraph signature only the columns paragraph_clusters
+    pairs paragraphs by (the first settings.paragraph_bands bands): all detect reads."""
+    kept_columns = settings.paragraph_bands * settings.rows_per_band
+    return replace(prints, paragraph_signatures=numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns]))
 
 
 def release_freed_memory() -> None:

@@ -35,6 +35,7 @@ from arabic_dedupe.pipeline import (
     prepare_batch,
     release_freed_memory,
     warnings_of,
+    with_paired_bands_only,
 )
 from arabic_dedupe.recent import RecentCache
 from arabic_dedupe.signature import (
@@ -143,14 +144,12 @@ def _lean_fingerprints(cleaned: Sequence[CleanDocument], settings: Settings) -> 
     """Fingerprints of documents unpacked a batch at a time, keeping of each paragraph's
     signature only the bands paragraph_clusters pairs by."""
     permutations = Permutations.create(settings.num_perm, settings.seed)
-    kept_columns = settings.paragraph_bands * settings.rows_per_band
 
     def batches() -> Iterator[Fingerprints]:
         for start in range(0, max(len(cleaned), 1), BATCH_DOCUMENTS):
             forms = matching_forms(cleaned[start : start + BATCH_DOCUMENTS], settings.normalize)
             prints = fingerprint(forms, shingle_size=settings.shingle_size, permutations=permutations)
-            signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns])
-            yield replace(prints, paragraph_signatures=signatures)
+            yield with_paired_bands_only(prints, settings)
 
     return concatenate(batches())
 
