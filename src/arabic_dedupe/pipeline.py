@@ -98,6 +98,12 @@ def corpus_boilerplate(
     return site_boilerplate(counts, dict(per_site))
 
 
+def lines_of_sites(documents: Iterable[Document], site_lines: dict) -> dict:
+    """The site lines of the sites these documents come from: what a worker cleaning them
+    needs, rather than every site's."""
+    return {site: site_lines[site] for site in {document.site for document in documents} if site in site_lines}
+
+
 def _add_site_line_counts(total: dict[str, Counter], batch_counts: dict[str, Counter]) -> None:
     """merge_site_line_counts, into the running total: copying a total that grows with the
     corpus once per batch would make counting quadratic."""
@@ -208,7 +214,7 @@ def prepared_batches(
         jobs_list = [
             (
                 reference,
-                {site: site_lines[site] for site in {document.site for document in batch} if site in site_lines},
+                lines_of_sites(batch, site_lines),
                 settings,
                 finish,
             )

@@ -31,6 +31,7 @@ from arabic_dedupe.pipeline import (
     Stopwatch,
     detect,
     ignore_interrupts,
+    lines_of_sites,
     matching_forms,
     prepare_batch,
     release_freed_memory,
@@ -98,8 +99,8 @@ def scan_streamed(
 
         def handed_over() -> Iterator[tuple]:
             for batch in second_pass():
-                sites = {document.site for document in (batch.documents if isinstance(batch, packed.StowedDocuments) else batch)}
-                yield batch, {site: site_lines[site] for site in sites if site in site_lines}, settings
+                documents = batch.documents if isinstance(batch, packed.StowedDocuments) else batch
+                yield batch, lines_of_sites(documents, site_lines), settings
 
         def prepared_parts() -> Iterator[packed.PackedDocuments]:
             yield packed.pack(prepare_batch([], {}, settings), settings)  # the empty corpus
