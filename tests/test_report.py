@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import unicodedata
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -401,6 +402,32 @@ def test_snippet_is_one_short_line_that_starts_the_text(text):
         assert flat.startswith(short.removesuffix("…"))
     else:
         assert short == flat
+
+
+def _snippet_of_whole_text(text: str, length: int) -> str:
+    """The snippet rule applied to the whole text, character by character (what `snippet`
+    does faster by flattening only the head of a long text)."""
+    bidi = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    shown = "".join(
+        " " if unicodedata.category(character) == "Cc" else character for character in text if character not in bidi
+    )
+    flat = " ".join(shown.split())
+    if len(flat) <= length:
+        return flat
+    cut = flat[: length + 1]
+    boundary = cut.rfind(" ")
+    return (cut[:boundary] if boundary > length // 2 else flat[:length]).rstrip(" ،,.:;-") + "…"
+
+
+@given(
+    st.lists(
+        st.sampled_from(["ب", "a", " ", "\n", "\t", "\x85", "\x1b", "\u202b", "\u2069", "،", "-", " " * 40, "كلمة" * 5]),
+        max_size=400,
+    ).map("".join),
+    st.sampled_from([1, 3, 10, 16, 60]),
+)
+def test_snippet_equals_the_rule_over_the_whole_text(text, length):
+    assert snippet(text, length=length) == _snippet_of_whole_text(text, length)
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,10 @@ class PackedView(Sequence):
     def paragraph_counts(self) -> numpy.ndarray:
         return self.corpus.paragraph_counts[list(self.positions)]
 
+    @property
+    def removed_counts(self) -> numpy.ndarray:
+        return self.corpus.removed_counts[list(self.positions)]
+
 
 @dataclass(frozen=True, eq=False)
 class StowedDocuments:

@@ -595,7 +595,7 @@ def detect(
         "exact_duplicate_documents": sum(len(group) - 1 for group in exact_groups),
         "paragraph_clusters": len(paragraph_report),
         "repeated_paragraph_copies": sum(len(cluster.members) - 1 for cluster in paragraph_report),
-        "boilerplate_paragraphs_removed": sum(len(document.removed) for document in cleaned),
+        "boilerplate_paragraphs_removed": removed_paragraphs(cleaned),
         "candidate_pairs": len(pairs),
         "verified_pairs": verified,
         "seconds": stopwatch.seconds,
@@ -623,6 +623,15 @@ def detect(
         warnings=warnings_of([documents[index] for index in reported], empty[reported]),
     )
     return report
+
+
+def removed_paragraphs(cleaned: Sequence[CleanDocument]) -> int:
+    """Paragraphs the boilerplate stage removed from these documents. A packed corpus
+    keeps the count per document: unpacking every text to count would take longer than
+    verifying its pairs."""
+    if isinstance(cleaned, (packed.PackedView, packed.PackedDocuments)):
+        return int(cleaned.removed_counts.sum())
+    return sum(len(document.removed) for document in cleaned)
 
 
 def warnings_of(documents: Sequence[Document], empty: Sequence[bool]) -> tuple[str, ...]:
