@@ -14,7 +14,10 @@ from arabic_dedupe.boilerplate import (
     REASONS,
     _surely_prose,
     clean_document,
+    count_site_line_hashes,
     count_site_lines,
+    hashed_site_boilerplate,
+    line_hash,
     merge_site_line_counts,
     site_boilerplate,
     site_threshold,
@@ -421,6 +424,16 @@ def test_site_counts_merge_like_one_count(pairs, randomness: random.Random):
     whole = count_site_lines(documents)
     assert {site: +counts for site, counts in merged.items()} == {
         site: +counts for site, counts in whole.items()
+    }
+    # Counted by hash, partition by partition, the same lines come out, as their hashes.
+    per_site = Counter(document.site for document in documents)
+    parts = [count_site_line_hashes(documents[:cut]), count_site_line_hashes(documents[cut:])]
+    hashed = hashed_site_boilerplate(
+        {site: [part[site] for part in parts if site in part] for site in per_site}, per_site
+    )
+    by_lines = site_boilerplate(whole, per_site)
+    assert {site: lines.hashes for site, lines in hashed.items() if lines} == {
+        site: {line_hash(line) for line in lines} for site, lines in by_lines.items() if lines
     }
 
 

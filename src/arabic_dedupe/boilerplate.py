@@ -52,7 +52,9 @@ On the same corpus (plain extracted text, little page furniture) the single-page
 paragraphs.
 Counting is a per-document set of lines summed per site, so it is a mergeable reduce:
 count_site_lines over each partition, merge_site_line_counts to combine, site_boilerplate
-once at the end.
+once at the end. Scans do the same by line hash (count_site_line_hashes per partition,
+hashed_site_boilerplate at the end): arrays of 64-bit hashes travel between processes and
+add up far faster than counters of strings.
 """
 
 from __future__ import annotations
@@ -60,8 +62,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
+
+import numpy
+import xxhash
 
 from arabic_dedupe.boilerplate_lexicon import (
     ARCHIVE_CAPTIONS,
@@ -396,7 +401,7 @@ class _Pass:
 
 
 def _clean_pass(
-    entries: list[_Entry | None], site_lines: frozenset[str], width: int | None = None
+    entries: list[_Entry | None], site_lines: Container[str], width: int | None = None
 ) -> _Pass:
     """Apply every rule once, in order, to a list of lines (None marks a blank line).
 
@@ -528,7 +533,7 @@ def _is_lede_of(lede: _Entry, paragraph: _Entry) -> bool:
     )
 
 
-def clean_document(document: Document, site_lines: frozenset[str] = frozenset()) -> CleanDocument:
+def clean_document(document: Document, site_lines: Container[str] = frozenset()) -> CleanDocument:
     """Return the document's kept paragraphs and a Removal for everything dropped.
 
     `site_lines` holds normalized lines known to be boilerplate of the document's site
@@ -668,6 +673,66 @@ def _surely_prose(line: str) -> bool:
     return (
         bool(tail) and tail[-1] in _RAW_SENTENCE_END and _SURE_WORDS.match(line) is not None
     )
+
+
+@dataclass(frozen=True)
+class HashedLines:
+    """A site's boilerplate lines by their 64-bit hash, standing in for the set of lines.
+
+    A large corpus holds millions of distinct short lines; by hash each takes 16 bytes
+    however long it is, and cleaning only asks `line in lines`.
+
+    >>> lines = HashedLines(frozenset({line_hash("// انتهي //")}))
+    >>> "// انتهي //" in lines, "خبر" in lines, len(lines)
+    (True, False, 1)
+    """
+
+    hashes: frozenset[int]
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, str) and line_hash(line) in self.hashes
+
+
+def line_hash(line: str) -> int:
+    """The 64-bit hash site lines are counted by (xxh3 of the UTF-8 bytes)."""
+    return xxhash.xxh3_64_intdigest(line.encode("utf-8", "surrogatepass"))
+
+
+def count_site_line_hashes(documents: Iterable[Document]) -> dict[str, tuple[numpy.ndarray, numpy.ndarray]]:
+    """count_site_lines with each line as its hash: per site, (line hashes, documents)
+    arrays, one entry per distinct line."""
+    hashed = {}
+    for site, lines in count_site_lines(documents).items():
+        hashes = numpy.fromiter(map(line_hash, lines), dtype=numpy.uint64, count=len(lines))
+        hashed[site] = (hashes, numpy.fromiter(lines.values(), dtype=numpy.int64, count=len(lines)))
+    return hashed
+
+
+def hashed_site_boilerplate(
+    counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]], documents_per_site: dict[str, int]
+) -> dict[str, HashedLines]:
+    """site_boilerplate over the count_site_line_hashes of a corpus's partitions (a list of
+    them per site): the lines in enough of their site's documents.
+
+    Only lines that are not prose were counted, so the threshold is the whole test.
+
+    >>> documents = [Document(id=name, text="// انتهى //\\nخبر " + name, site="was") for name in "abcde"]
+    >>> counts = count_site_line_hashes(documents)
+    >>> hashed_site_boilerplate({"was": [counts["was"]]}, {"was": 5})["was"].hashes == {line_hash("// انتهي //")}
+    True
+    """
+    boilerplate = {}
+    for site, parts in counts.items():
+        hashes = numpy.concatenate([part[0] for part in parts])
+        documents = numpy.concatenate([part[1] for part in parts])
+        distinct, position = numpy.unique(hashes, return_inverse=True)
+        totals = numpy.bincount(position, weights=documents, minlength=len(distinct))
+        threshold = site_threshold(documents_per_site.get(site, 0))
+        boilerplate[site] = HashedLines(frozenset(distinct[totals >= threshold].tolist()))
+    return boilerplate
 
 
 def merge_site_line_counts(

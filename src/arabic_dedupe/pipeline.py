@@ -17,22 +17,21 @@ import multiprocessing
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy
-from rapidfuzz import fuzz
 
 from arabic_dedupe import candidates, packed, verify
 from arabic_dedupe.boilerplate import (
+    HashedLines,
     clean_document,
-    count_site_lines,
-    site_boilerplate,
+    count_site_line_hashes,
+    hashed_site_boilerplate,
     split_paragraphs,
 )
 from arabic_dedupe.cluster import star_clusters
 from arabic_dedupe.config import Settings
-from arabic_dedupe.recent import RecentCache
 from arabic_dedupe.model import (
     ArticleCluster,
     CleanDocument,
@@ -44,7 +43,7 @@ from arabic_dedupe.model import (
     Skipped,
 )
 from arabic_dedupe.normalize import collapse_whitespace, normalize_many
-from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer
+from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer, ParagraphComparer
 from arabic_dedupe.signature import (
     Fingerprints,
     Permutations,
@@ -80,7 +79,7 @@ def corpus_boilerplate(
     strip_boilerplate: bool,
     run: Callable = map,
     references: Sequence[list[Document] | range] | None = None,
-) -> dict[str, frozenset[str]]:
+) -> dict[str, HashedLines]:
     """Lines that repeat across a site's documents: counted per batch, merged, thresholded.
 
     The counting is a map-reduce (`run` maps it over batches, in worker processes or
@@ -89,13 +88,14 @@ def corpus_boilerplate(
     """
     if not strip_boilerplate:
         return {}
-    counts: dict[str, Counter] = {}
+    counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
     per_site: Counter = Counter()
     for batch_counts in run(_count_job, references if references is not None else batches):
-        _add_site_line_counts(counts, batch_counts)
+        for site, arrays in batch_counts.items():
+            counts.setdefault(site, []).append(arrays)
     for batch in batches:
         per_site.update(document.site for document in batch)
-    return site_boilerplate(counts, dict(per_site))
+    return hashed_site_boilerplate(counts, dict(per_site))
 
 
 def lines_of_sites(documents: Iterable[Document], site_lines: dict) -> dict:
@@ -104,15 +104,8 @@ def lines_of_sites(documents: Iterable[Document], site_lines: dict) -> dict:
     return {site: site_lines[site] for site in {document.site for document in documents} if site in site_lines}
 
 
-def _add_site_line_counts(total: dict[str, Counter], batch_counts: dict[str, Counter]) -> None:
-    """merge_site_line_counts, into the running total: copying a total that grows with the
-    corpus once per batch would make counting quadratic."""
-    for site, counts in batch_counts.items():
-        total.setdefault(site, Counter()).update(counts)
-
-
 def clean_batch(
-    documents: list[Document], site_lines: dict[str, frozenset[str]], strip_boilerplate: bool
+    documents: list[Document], site_lines: Mapping[str, Container[str]], strip_boilerplate: bool
 ) -> list[CleanDocument]:
     if not strip_boilerplate:
         return [_unstripped(document) for document in documents]
@@ -130,7 +123,7 @@ class Prepared:
 
 
 def prepare_batch(
-    documents: list[Document], site_lines: dict[str, frozenset[str]], settings: Settings
+    documents: list[Document], site_lines: Mapping[str, Container[str]], settings: Settings
 ) -> Prepared:
     """The per-document stages for one batch: clean, normalize, fingerprint (pure)."""
     stopwatch = Stopwatch()
@@ -147,15 +140,16 @@ def prepare_batch(
     return Prepared(light, forms, prints, stopwatch.seconds)
 
 
-# A worker process forked by `prepare` finds the corpus here, set once by the pool's
-# initializer: with the fork start method the list is inherited, not pickled, so batches
-# travel to workers as two integers instead of their text. Never set in the parent.
-_WORKER_DOCUMENTS: list[Document] = []
+# A worker process forked by `prepare` finds the corpus here (and one forked by
+# `pair_similarities` its comparer), set once by the pool's initializer: with the fork start
+# method it is inherited, not pickled, so batches travel to workers as two integers
+# instead of their text. Never set in the parent.
+_WORKER_INHERITED = None
 
 
-def _receive_documents(documents: list[Document]) -> None:
-    global _WORKER_DOCUMENTS
-    _WORKER_DOCUMENTS = documents
+def _receive_inherited(inherited) -> None:
+    global _WORKER_INHERITED
+    _WORKER_INHERITED = inherited
     ignore_interrupts()
 
 
@@ -166,14 +160,14 @@ def ignore_interrupts() -> None:
 
 
 def _resolve(batch: list[Document] | range) -> list[Document]:
-    return _WORKER_DOCUMENTS[batch.start : batch.stop] if isinstance(batch, range) else batch
+    return _WORKER_INHERITED[batch.start : batch.stop] if isinstance(batch, range) else batch
 
 
-def _count_job(batch: list[Document] | range) -> dict[str, Counter]:
-    return count_site_lines(_resolve(batch))
+def _count_job(batch: list[Document] | range) -> dict[str, tuple[numpy.ndarray, numpy.ndarray]]:
+    return count_site_line_hashes(_resolve(batch))
 
 
-def _prepare_job(job: tuple[list[Document] | range, dict[str, frozenset[str]], Settings, Callable | None]):
+def _prepare_job(job: tuple[list[Document] | range, dict[str, HashedLines], Settings, Callable | None]):
     batch, site_lines, settings, finish = job
     prepared = prepare_batch(_resolve(batch), site_lines, settings)
     return prepared if finish is None else finish(prepared)
@@ -201,7 +195,7 @@ def prepared_batches(
         executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_receive_documents,
+            initializer=_receive_inherited,
             initargs=(documents,),
         )
         run = functools.partial(executor.map, chunksize=1)
@@ -272,18 +266,13 @@ def matching_forms(cleaned: list[CleanDocument], use_normalizer: bool) -> list[l
 
 
 def paragraph_clusters(
-    fingerprints: Fingerprints, forms: list[list[str]], settings: Settings
+    fingerprints: Fingerprints, forms: list[list[str]], settings: Settings, jobs: int = 1
 ) -> list[tuple[list[int], float, bool]]:
     """Clusters of near-identical paragraph rows (at least the minimum length).
 
     Returns (member rows, smallest similarity to the representative, all exact) per cluster.
+    Candidate pairs are measured over `jobs` processes.
     """
-    document_of_row, paragraph_bounds = fingerprints.document_of_paragraph, fingerprints.paragraph_bounds
-
-    def form_of(row: int) -> str:
-        document = int(document_of_row[row])
-        return forms[document][row - int(paragraph_bounds[document])]
-
     eligible = numpy.flatnonzero(fingerprints.paragraph_lengths >= settings.paragraph_min_chars)
     edges: dict[tuple[int, int], float] = {}
     exact_groups = candidates.equal_key_groups(fingerprints.paragraph_hashes[eligible], eligible)
@@ -302,32 +291,15 @@ def paragraph_clusters(
         settings.rows_per_band,
     )
 
-    # Paragraph shingle sets are small (tens of values) and each is met in several pairs:
-    # Python sets, made once per row, compare them faster than numpy calls per pair.
-    shingle_sets: RecentCache[frozenset[int]] = RecentCache(verify.CACHED_SHINGLE_SETS)
-    shingles, bounds = fingerprints.shingles, fingerprints.shingle_bounds
-
-    def shingle_set(row: int) -> frozenset[int]:
-        return shingle_sets.get(row, lambda: frozenset(shingles[bounds[row] : bounds[row + 1]].tolist()))
-
-    def compare(first: int, second: int) -> float | None:
-        first_set, second_set = shingle_set(first), shingle_set(second)
-        if min(len(first_set), len(second_set)) < verify.SHORT_TEXT_SHINGLES:
-            ratio = fuzz.ratio(form_of(first), form_of(second)) / 100.0
-            return round(ratio, 4) if ratio >= verify.SHORT_TEXT_RATIO / 100.0 else None
-        shared = len(first_set & second_set)
-        jaccard = shared / (len(first_set) + len(second_set) - shared)
-        return round(jaccard, 4) if jaccard >= settings.paragraph_threshold else None
-
-    for first, second in pairs.tolist():
-        value = compare(first, second)
+    comparer = ParagraphComparer(fingerprints, forms, settings)
+    for (first, second), value in zip(pairs.tolist(), pair_similarities(comparer, pairs, jobs)):
         if value is not None:
             edges[(first, second)] = value
     rows = sorted({row for pair in edges for row in pair})
     index_of = {row: position for position, row in enumerate(rows)}
     local_edges = {(index_of[a], index_of[b]): value for (a, b), value in edges.items()}
     stars = star_clusters(
-        len(rows), local_edges, verify=lambda a, b: compare(rows[a], rows[b])
+        len(rows), local_edges, verify=lambda a, b: comparer.similarity_if_duplicate(rows[a], rows[b])
     )
     result = []
     paragraph_hashes = fingerprints.paragraph_hashes.tolist()
@@ -337,6 +309,38 @@ def paragraph_clusters(
         others = [value for member, value in zip(members, similarities) if member != representative]
         result.append((member_rows, min(others), len(hashes) == 1))
     return result
+
+
+# Fewer candidate pairs than this are measured in this process: forking workers for them
+# would cost more than it saves.
+PARALLEL_PAIRS = 2_000
+
+
+def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[float | None]:
+    """`comparer.similarity_if_duplicate` of each pair (an (n, 2) array), in order.
+
+    With `jobs` > 1 and enough pairs, forked workers measure contiguous runs of the pairs
+    (neighbouring pairs share documents, so each worker's cache keeps serving); they
+    inherit the comparer and its fingerprints instead of receiving them.
+    """
+    if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
+        return [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
+    runs = numpy.array_split(pairs, 4 * jobs)
+    executor = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_receive_inherited,
+        initargs=(comparer,),
+    )
+    try:
+        return [value for values in executor.map(_similarities_job, runs) for value in values]
+    finally:
+        executor.shutdown(cancel_futures=True)
+
+
+def _similarities_job(pairs: numpy.ndarray) -> list[float | None]:
+    comparer = _WORKER_INHERITED
+    return [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
 
 
 class Stopwatch:
@@ -464,6 +468,7 @@ def scan_documents(
         skipped=tuple(skipped),
         stopwatch=stopwatch,
         documents=cleaned.documents,
+        jobs=jobs,
     )
     return report, cleaned
 
@@ -512,8 +517,11 @@ def detect(
     new: numpy.ndarray | None = None,
     stopwatch: Stopwatch | None = None,
     documents: Sequence[Document] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Candidates, verification and clustering over fingerprinted documents.
+
+    Candidate pairs of paragraphs and of documents are measured over `jobs` processes.
 
     With `new` (a boolean per document), only clusters holding at least one new document
     are reported: the others are documents already known to an index. `documents` (the
@@ -523,7 +531,7 @@ def detect(
     lap = stopwatch.lap
     if documents is None:
         documents = [document.document for document in cleaned]
-    paragraph_groups = paragraph_clusters(fingerprints, forms, settings) if settings.paragraphs else []
+    paragraph_groups = paragraph_clusters(fingerprints, forms, settings, jobs) if settings.paragraphs else []
     release_freed_memory()
     lap("paragraphs")
 
@@ -539,15 +547,14 @@ def detect(
     lap("candidates")
 
     comparer = DocumentComparer(fingerprints, forms, settings)
+    ordered = numpy.array(sorted(pairs), dtype=numpy.int64).reshape(-1, 2)
+    if settings.verify:
+        values = pair_similarities(comparer, ordered, jobs)
+    else:
+        agreeing = fingerprints.document_signatures[ordered[:, 0]] == fingerprints.document_signatures[ordered[:, 1]]
+        values = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
     verified = 0
-    for first, second in sorted(pairs):
-        if settings.verify:
-            value = comparer.similarity_if_duplicate(first, second)
-        else:
-            estimate = numpy.mean(
-                fingerprints.document_signatures[first] == fingerprints.document_signatures[second]
-            )
-            value = round(float(estimate), 4)
+    for (first, second), value in zip(ordered.tolist(), values):
         if value is not None:
             edges[(first, second)] = value
             verified += 1

@@ -18,12 +18,12 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy
 
 from arabic_dedupe import packed
-from arabic_dedupe.boilerplate import count_site_lines, site_threshold
+from arabic_dedupe.boilerplate import HashedLines, count_site_line_hashes, hashed_site_boilerplate
 from arabic_dedupe.config import Settings
 from arabic_dedupe.model import CleanDocument, Document, Report, Skipped
 from arabic_dedupe.pipeline import (
@@ -45,7 +45,6 @@ from arabic_dedupe.signature import (
     concatenate,
     fingerprint,
     load_compiled_kernel,
-    text_hash,
 )
 
 # A streamed scan returns freed memory to the system this often (in batches received).
@@ -83,7 +82,7 @@ def scan_streamed(
             per_site.update(sites)
             if batch is not None:
                 stowed.append(batch)
-        site_lines = _hashed_site_boilerplate(counts, per_site)
+        site_lines = hashed_site_boilerplate(counts, per_site)
         del counts
         release_freed_memory()
         if progress is not None:
@@ -126,7 +125,14 @@ def scan_streamed(
     release_freed_memory()
     stopwatch.lap("rebuild")
     report = detect(
-        cleaned, forms, fingerprints, settings, skipped=tuple(skipped), stopwatch=stopwatch, documents=cleaned.documents
+        cleaned,
+        forms,
+        fingerprints,
+        settings,
+        skipped=tuple(skipped),
+        stopwatch=stopwatch,
+        documents=cleaned.documents,
+        jobs=jobs,
     )
     count = len(corpus)
     duplicates = report.stats["duplicate_documents"]
@@ -181,54 +187,16 @@ def _in_batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
         yield batch
 
 
-@dataclass(frozen=True)
-class HashedLines:
-    """A site's boilerplate lines by their 64-bit hash, standing in for the set of lines.
-
-    A streamed corpus is counted by line hash (16 bytes a line, however long), because a
-    large one holds millions of distinct short lines; cleaning only asks `line in lines`.
-    """
-
-    hashes: frozenset[int]
-
-    def __len__(self) -> int:
-        return len(self.hashes)
-
-    def __contains__(self, line: object) -> bool:
-        return isinstance(line, str) and text_hash(line) in self.hashes
-
-
 def _count_and_stow(
     batch: list[Document], strip_boilerplate: bool, stow: bool
 ) -> tuple[dict[str, tuple[numpy.ndarray, numpy.ndarray]], list[str], packed.StowedDocuments | None]:
     """A batch's site-line counts, as (line hashes, documents) arrays per site, the site of
     each document, and (with `stow`) the batch stowed for the second pass."""
-    hashed = {}
-    for site, lines in (count_site_lines(batch) if strip_boilerplate else {}).items():
-        hashes = numpy.fromiter((text_hash(line) for line in lines), dtype=numpy.uint64, count=len(lines))
-        hashed[site] = (hashes, numpy.fromiter(lines.values(), dtype=numpy.int64, count=len(lines)))
+    hashed = count_site_line_hashes(batch) if strip_boilerplate else {}
     return hashed, [document.site for document in batch], packed.stow(batch) if stow else None
 
 
-def _hashed_site_boilerplate(
-    counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]], documents_per_site: Counter
-) -> dict[str, HashedLines]:
-    """site_boilerplate over hashed counts: the lines in enough of their site's documents.
-
-    Only lines that are not prose were counted (count_site_lines), so the threshold is the
-    whole test."""
-    boilerplate = {}
-    for site, parts in counts.items():
-        hashes = numpy.concatenate([part[0] for part in parts])
-        documents = numpy.concatenate([part[1] for part in parts])
-        distinct, position = numpy.unique(hashes, return_inverse=True)
-        totals = numpy.bincount(position, weights=documents, minlength=len(distinct))
-        threshold = site_threshold(documents_per_site.get(site, 0))
-        boilerplate[site] = HashedLines(frozenset(distinct[totals >= threshold].tolist()))
-    return boilerplate
-
-
-def _prepare_stowed_job(job: tuple[packed.StowedDocuments | list[Document], dict[str, frozenset[str]], Settings]):
+def _prepare_stowed_job(job: tuple[packed.StowedDocuments | list[Document], dict[str, HashedLines], Settings]):
     batch, site_lines, settings = job
     documents = packed.unstow(batch) if isinstance(batch, packed.StowedDocuments) else batch
     prepared = prepare_batch(documents, site_lines, settings)
