@@ -6,6 +6,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings as hypothesis_settings, strategies
@@ -196,3 +197,27 @@ def test_without_keep_texts_a_streamed_scan_returns_the_documents_that_meet_anot
     assert all(document == by_id[document.id] for document in meeting)
     members = {member for cluster in report.article_clusters for member in cluster.members}
     assert members <= {document.id for document in meeting}
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["in-memory", "streamed"])
+def test_pairs_measured_in_worker_processes_give_the_same_report(monkeypatch, compact):
+    documents = fixture_documents("seeds", "eval", "detection")
+    alone, _ = pipeline.scan_documents(documents, jobs=1, compact=compact)
+    # Every scan with candidate pairs now measures them in two forked workers.
+    monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
+    shared, _ = pipeline.scan_documents(documents, jobs=2, compact=compact)
+    assert alone.stats["candidate_pairs"] > 50
+    assert comparable(shared) == comparable(alone)
+
+
+def test_pair_similarities_keep_the_order_of_the_pairs(monkeypatch):
+    documents = fixture_documents("eval")
+    settings = Settings()
+    prepared = pipeline.prepare(documents, settings)
+    comparer = pipeline.DocumentComparer(prepared.fingerprints, prepared.forms, settings)
+    _, candidates = pipeline.candidate_pairs(prepared.fingerprints, [], settings)
+    pairs = numpy.array(sorted(candidates) + [(first, first + 1) for first in range(20)])
+    expected = [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
+    assert any(value is not None for value in expected) and None in expected
+    monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
+    assert pipeline.pair_similarities(comparer, pairs, jobs=2) == expected

@@ -233,3 +233,36 @@ class DocumentComparer:
         evidence = self.evidence(first, second)
         duplicate, _ = self.decide(evidence)
         return similarity(evidence) if duplicate else None
+
+
+class ParagraphComparer:
+    """Similarity of paragraph rows (of one Fingerprints), caching each row's shingle set.
+
+    Paragraph shingle sets are small (tens of values) and each is met in several pairs:
+    Python sets, made once per row, compare them faster than numpy calls per pair.
+    """
+
+    def __init__(self, fingerprints: Fingerprints, forms: list[list[str]], settings: Settings):
+        self.fingerprints = fingerprints
+        self.forms = forms
+        self.settings = settings
+        self.shingle_sets: RecentCache[frozenset[int]] = RecentCache(CACHED_SHINGLE_SETS)
+
+    def shingle_set(self, row: int) -> frozenset[int]:
+        shingles, bounds = self.fingerprints.shingles, self.fingerprints.shingle_bounds
+        return self.shingle_sets.get(row, lambda: frozenset(shingles[bounds[row] : bounds[row + 1]].tolist()))
+
+    def form(self, row: int) -> str:
+        document = int(self.fingerprints.document_of_paragraph[row])
+        return self.forms[document][row - int(self.fingerprints.paragraph_bounds[document])]
+
+    def similarity_if_duplicate(self, first: int, second: int) -> float | None:
+        """Jaccard of the two rows' shingles (the rapidfuzz ratio for short paragraphs),
+        or None below the paragraph threshold."""
+        first_set, second_set = self.shingle_set(first), self.shingle_set(second)
+        if min(len(first_set), len(second_set)) < SHORT_TEXT_SHINGLES:
+            ratio = fuzz.ratio(self.form(first), self.form(second)) / 100.0
+            return round(ratio, 4) if ratio >= SHORT_TEXT_RATIO / 100.0 else None
+        shared = len(first_set & second_set)
+        jaccard = shared / (len(first_set) + len(second_set) - shared)
+        return round(jaccard, 4) if jaccard >= self.settings.paragraph_threshold else None
