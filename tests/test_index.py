@@ -18,7 +18,7 @@ from arabic_dedupe import index
 from arabic_dedupe.config import Settings
 from arabic_dedupe.errors import StoreError
 from arabic_dedupe.model import Document
-from arabic_dedupe.pipeline import fingerprint_documents, scan_documents
+from arabic_dedupe.pipeline import fingerprint_documents, scan_documents, with_paired_bands_only
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.signature import concatenate
 from arabic_dedupe.stores import open_store
@@ -177,22 +177,39 @@ paragraph_text = st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقك�
 def test_fingerprint_slices_round_trip(forms):
     settings = Settings(shingle_size=3, num_perm=16, bands=4, rows_per_band=4)
     fingerprints = fingerprint_documents(forms, settings)
-    slices = [index.decode_fingerprint(data, 16) for data in index.encode_fingerprints(fingerprints)]
+    columns = index.paragraph_columns(settings)
+    slices = [index.decode_fingerprint(data, 16, columns) for data in index.encode_fingerprints(fingerprints, columns)]
     assert len(slices) == fingerprints.document_count
-    assert_same_fingerprints(concatenate(slices), fingerprints)
+    # Everything comes back but the paragraph signature columns no scan pairs paragraphs by.
+    assert columns == 8
+    assert_same_fingerprints(concatenate(slices), with_paired_bands_only(fingerprints, settings))
 
 
 def test_a_damaged_fingerprint_is_a_store_error():
     fingerprints = fingerprint_documents([["نص قصير من عدة كلمات عربية"]], Settings())
-    (data,) = index.encode_fingerprints(fingerprints)
+    (data,) = index.encode_fingerprints(fingerprints, 64)
     with pytest.raises(StoreError, match=r"fingerprint of 'a' is damaged \(\d+ bytes where \d+ were expected\)"):
-        index.decode_fingerprint(data[:-1], 128, "a")
+        index.decode_fingerprint(data[:-1], 128, 64, "a")
     with pytest.raises(StoreError, match=r"fingerprint of 'a' is damaged \(unknown format\)"):
-        index.decode_fingerprint(b"PK\x03\x04" + data[4:], 128, "a")
+        index.decode_fingerprint(b"PK\x03\x04" + data[4:], 128, 64, "a")
     with pytest.raises(StoreError, match="it has 128 permutations, the index 64"):
-        index.decode_fingerprint(data, 64, "a")
+        index.decode_fingerprint(data, 64, 64, "a")
+    with pytest.raises(StoreError, match="its paragraph signatures have 64 columns, the index keeps 32"):
+        index.decode_fingerprint(data, 128, 32, "a")
     with pytest.raises(StoreError, match="too short"):
-        index.decode_fingerprint(b"AD", 128, "a")
+        index.decode_fingerprint(b"AD", 128, 64, "a")
+
+
+def test_a_fingerprint_of_an_earlier_version_asks_for_a_rebuild():
+    # Format ADF1 (before 2026-11-23) kept all 128 columns of every paragraph signature.
+    earlier = (Path(__file__).parent.parent / "fixtures" / "index" / "fingerprint-adf1.bin").read_bytes()
+    assert earlier[:4] == b"ADF1"
+    with pytest.raises(StoreError) as raised:
+        index.decode_fingerprint(earlier, 128, 64, "news/a.txt")
+    assert str(raised.value) == (
+        "the stored fingerprint of 'news/a.txt' was written by an earlier version of dedupe "
+        "(format ADF1, this version reads ADF2); rebuild the index with this version"
+    )
 
 
 def test_bucket_keys_cover_text_bands_and_long_paragraphs():

@@ -146,7 +146,7 @@ def test_scan_without_add_does_not_create_an_index(tmp_path):
 def test_check_reports_a_damaged_index(location):
     connection = sqlite3.connect(location)
     entries = connection.execute("SELECT count(*) FROM buckets").fetchone()[0]
-    connection.execute("INSERT INTO buckets VALUES (77, 999)")
+    connection.execute("INSERT INTO buckets VALUES (?, 999)", ((77).to_bytes(8, "big"),))
     connection.commit()
     connection.close()
     result = run("index", "check", "--index", location)

@@ -218,7 +218,7 @@ def test_sqlite_check_finds_bucket_entries_of_missing_documents(tmp_path):
     store.add([record("a", keys=(5,))])
     store.close()
     connection = sqlite3.connect(path)
-    connection.execute("INSERT INTO buckets VALUES (77, 999)")
+    connection.execute("INSERT INTO buckets VALUES (?, 999)", ((77).to_bytes(8, "big"),))
     connection.commit()
     connection.close()
     store = open_store(path)
@@ -227,6 +227,51 @@ def test_sqlite_check_finds_bucket_entries_of_missing_documents(tmp_path):
         "documents are filed under 1 bucket entries, but buckets hold 2",
     ]
     store.close()
+
+
+def test_sqlite_check_finds_bucket_keys_that_are_not_packed(tmp_path):
+    path = str(tmp_path / "index.db")
+    store = open_store(path)
+    store.add([record("a", keys=(5,))])
+    store.close()
+    connection = sqlite3.connect(path)
+    number = connection.execute("SELECT number FROM documents").fetchone()[0]
+    connection.execute("INSERT INTO buckets VALUES (77, ?)", (number,))
+    connection.commit()
+    connection.close()
+    store = open_store(path)
+    assert store.check() == [
+        "1 bucket entries have a key that is not 8 bytes",
+        "documents are filed under 1 bucket entries, but buckets hold 2",
+    ]
+    store.close()
+
+
+def test_sqlite_refuses_an_index_of_the_previous_format(tmp_path):
+    path = str(tmp_path / "index.db")
+    open_store(path).close()
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE meta SET value = '1' WHERE name = 'format'")
+    connection.commit()
+    connection.close()
+    with pytest.raises(StoreError, match=r"has index format 1, this version reads format 2; rebuild the index with this version"):
+        open_store(path)
+
+
+def test_sqlite_files_bucket_entries_under_packed_keys(tmp_path):
+    # The layout the module docstring (and the README) describe: 8-byte big-endian keys.
+    path = str(tmp_path / "index.db")
+    store = open_store(path)
+    store.add([record("a", keys=(5, 1 << 63))])
+    store.close()
+    connection = sqlite3.connect(path)
+    assert connection.execute("SELECT key, document FROM buckets").fetchall() == [
+        ((5).to_bytes(8, "big"), 1),
+        ((1 << 63).to_bytes(8, "big"), 1),
+    ]
+    assert connection.execute("SELECT keys FROM documents").fetchone()[0] == (5).to_bytes(8, "big") + (1 << 63).to_bytes(8, "big")
+    assert connection.execute("PRAGMA page_size").fetchone()[0] == 16384
+    connection.close()
 
 
 def test_sqlite_stores_no_pickles(tmp_path):

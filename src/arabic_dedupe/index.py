@@ -8,7 +8,9 @@ What a document leaves in a store
 - its record: id, site, cleaned paragraphs (text, input line) and its fingerprint slice,
   every array of `Fingerprints` restricted to that document, encoded as raw bytes with
   dtypes fixed here (`encode_fingerprints`); nothing is pickled, so an index file from
-  someone else cannot run code;
+  someone else cannot run code. Of each paragraph signature only the columns a scan pairs
+  paragraphs by are kept (`pipeline.with_paired_bands_only`, 64 of 128 by default): the
+  rest is never read, and it was a third of what an `index add` wrote;
 - its bucket keys (unsigned 64-bit), one bucket per:
   * exact text hash (the exact-duplicate fast path),
   * LSH band of the document signature (`candidates.band_keys`),
@@ -43,7 +45,7 @@ import numpy
 
 from arabic_dedupe import candidates
 from arabic_dedupe.config import Settings
-from arabic_dedupe.errors import StoreError
+from arabic_dedupe.errors import StoreError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Paragraph, Report, Skipped
 from arabic_dedupe.pipeline import (
     BATCH_DOCUMENTS,
@@ -52,6 +54,7 @@ from arabic_dedupe.pipeline import (
     matching_forms,
     prepare,
     prepared_batches,
+    with_paired_bands_only,
 )
 from arabic_dedupe.signature import Fingerprints, concatenate, mix64
 from arabic_dedupe.stores import Store, StoredDocument, open_store
@@ -74,9 +77,15 @@ _TEXT_SALT = numpy.uint64(0x243F6A8885A308D3)
 _DOCUMENT_BAND_SALT = numpy.uint64(0x13198A2E03707345)
 _PARAGRAPH_SALT = numpy.uint64(0xA4093822299F31D1)
 _PARAGRAPH_BAND_SALT = numpy.uint64(0x082EFA98EC4E6C89)
-# Encoded fingerprint slice: magic, then counts of paragraphs, shingles, numbers, permutations.
-_MAGIC = b"ADF1"
-_HEADER = struct.Struct("<4sIIII")
+# Encoded fingerprint slice: magic, then counts of paragraphs, shingles, numbers,
+# permutations (document signature columns) and paragraph signature columns.
+_MAGIC = b"ADF2"
+_HEADER = struct.Struct("<4sIIIII")
+# Earlier versions' magics: their fingerprints hold something else, the index is rebuilt.
+_OLD_MAGICS = (b"ADF1",)
+
+
+_SETTING_NAMES = frozenset(field.name for field in dataclasses.fields(Settings))
 
 
 @dataclass(frozen=True)
@@ -150,20 +159,32 @@ def open_index(location: str, settings: Settings, *, create: bool) -> Store:
 # --- fingerprint slices ------------------------------------------------------------------
 
 
-def encode_fingerprints(fingerprints: Fingerprints) -> list[bytes]:
-    """Each document's slice of `fingerprints` as bytes: a header, then little-endian arrays.
+def paragraph_columns(settings: Settings) -> int:
+    """Columns of each paragraph signature an index keeps: those paragraphs are paired by.
+
+    >>> paragraph_columns(Settings())
+    64
+    """
+    return settings.paragraph_bands * settings.rows_per_band
+
+
+def encode_fingerprints(fingerprints: Fingerprints, columns: int) -> list[bytes]:
+    """Each document's slice of `fingerprints` as bytes: a header, then little-endian arrays,
+    the paragraph signatures cut to their first `columns` columns.
 
     Every array of the batch is converted once and each document takes byte ranges of it
     (a dozen numpy calls per document cost more than the whole batch's conversion).
     """
     num_perm = fingerprints.document_signatures.shape[1]
+    columns = min(columns, fingerprints.paragraph_signatures.shape[1])
     text_hashes = fingerprints.text_hashes.astype("<u8", copy=False).tobytes()
     signatures = fingerprints.document_signatures.astype("<u4", copy=False).tobytes()
+    paragraph_signatures = numpy.ascontiguousarray(fingerprints.paragraph_signatures[:, :columns], dtype="<u4")
     per_paragraph = [
         (fingerprints.paragraph_lengths.astype("<i8", copy=False).tobytes(), 8),
         (fingerprints.paragraph_words.astype("<i8", copy=False).tobytes(), 8),
         (fingerprints.paragraph_hashes.astype("<u8", copy=False).tobytes(), 8),
-        (fingerprints.paragraph_signatures.astype("<u4", copy=False).tobytes(), 4 * num_perm),
+        (paragraph_signatures.tobytes(), 4 * columns),
         (numpy.diff(fingerprints.shingle_bounds).astype("<i8", copy=False).tobytes(), 8),
     ]
     shingles = fingerprints.shingles.astype("<u8", copy=False).tobytes()
@@ -177,7 +198,9 @@ def encode_fingerprints(fingerprints: Fingerprints) -> list[bytes]:
         shingle_first, shingle_last = shingle_bounds[first], shingle_bounds[last]
         number_first, number_last = number_bounds[document], number_bounds[document + 1]
         parts = [
-            _HEADER.pack(_MAGIC, last - first, shingle_last - shingle_first, number_last - number_first, num_perm),
+            _HEADER.pack(
+                _MAGIC, last - first, shingle_last - shingle_first, number_last - number_first, num_perm, columns
+            ),
             text_hashes[8 * document : 8 * document + 8],
             signatures[4 * num_perm * document : 4 * num_perm * (document + 1)],
         ]
@@ -187,23 +210,31 @@ def encode_fingerprints(fingerprints: Fingerprints) -> list[bytes]:
     return encoded
 
 
-def decode_fingerprint(data: bytes, num_perm: int, identifier: str = "") -> Fingerprints:
-    """A one-document Fingerprints from `encode_fingerprints` bytes; StoreError if damaged."""
+def decode_fingerprint(data: bytes, num_perm: int, columns: int, identifier: str = "") -> Fingerprints:
+    """A one-document Fingerprints from `encode_fingerprints` bytes; StoreError if damaged
+    or written by an earlier version. `columns`: the paragraph signature columns expected."""
     damaged = f"the stored fingerprint of {identifier!r} is damaged"
+    if data[:4] in _OLD_MAGICS:
+        raise StoreError(
+            f"the stored fingerprint of {identifier!r} was written by an earlier version of dedupe "
+            f"(format {data[:4].decode()}, this version reads {_MAGIC.decode()}); rebuild the index with this version"
+        )
     if len(data) < _HEADER.size:
         raise StoreError(f"{damaged} (too short); remove the document and add it again")
-    magic, paragraphs, shingle_count, number_count, stored_perm = _HEADER.unpack_from(data)
+    magic, paragraphs, shingle_count, number_count, stored_perm, stored_columns = _HEADER.unpack_from(data)
     if magic != _MAGIC:
         raise StoreError(f"{damaged} (unknown format); rebuild the index with this version")
     if stored_perm != num_perm:
         raise StoreError(f"{damaged}: it has {stored_perm} permutations, the index {num_perm}")
+    if stored_columns != min(columns, num_perm):
+        raise StoreError(f"{damaged}: its paragraph signatures have {stored_columns} columns, the index keeps {columns}")
     layout = (
         ("<u8", 1),
         ("<u4", num_perm),
         ("<i8", paragraphs),
         ("<i8", paragraphs),
         ("<u8", paragraphs),
-        ("<u4", paragraphs * num_perm),
+        ("<u4", paragraphs * stored_columns),
         ("<i8", paragraphs),
         ("<u8", shingle_count),
         ("<u8", number_count),
@@ -224,7 +255,7 @@ def decode_fingerprint(data: bytes, num_perm: int, identifier: str = "") -> Fing
         paragraph_lengths=lengths.astype(numpy.int64),
         paragraph_words=words.astype(numpy.int64),
         paragraph_hashes=hashes.astype(numpy.uint64),
-        paragraph_signatures=paragraph_signatures.astype(numpy.uint32).reshape(paragraphs, num_perm),
+        paragraph_signatures=paragraph_signatures.astype(numpy.uint32).reshape(paragraphs, stored_columns),
         shingles=shingles.astype(numpy.uint64),
         shingle_bounds=numpy.concatenate(([0], numpy.cumsum(shingle_counts))).astype(numpy.int64),
         numbers=numbers.astype(numpy.uint64),
@@ -314,7 +345,7 @@ def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.nd
 def records_of(prepared: Prepared, settings: Settings) -> list[StoredDocument]:
     """What the store keeps of each prepared document."""
     keys = bucket_keys(prepared.fingerprints, settings)
-    encoded = encode_fingerprints(prepared.fingerprints)
+    encoded = encode_fingerprints(prepared.fingerprints, paragraph_columns(settings))
     text_hashes = prepared.fingerprints.text_hashes.tolist()
     return [
         StoredDocument(
@@ -427,11 +458,13 @@ def query(
     elif (recorded := store.parameters()) is not None:
         check_parameters(recorded, settings, store.location)
     prepared = prepare(documents, settings, jobs=jobs)
-    new_cleaned, new_forms, new_prints = prepared.cleaned, prepared.forms, prepared.fingerprints
+    new_cleaned, new_forms = prepared.cleaned, prepared.forms
     seconds.update(prepared.seconds)
     clock = time.perf_counter()
 
-    keys = bucket_keys(new_prints, settings)
+    keys = bucket_keys(prepared.fingerprints, settings)
+    # Cut as the stored fingerprints are, so the two concatenate.
+    new_prints = with_paired_bands_only(prepared.fingerprints, settings)
     new_ids = {document.id for document in new_cleaned}
     probe = numpy.unique(numpy.concatenate(keys)) if keys else numpy.zeros(0, dtype=numpy.uint64)
     found = store.members(probe.tolist(), limit=candidates.MAX_BUCKET) - new_ids
@@ -439,7 +472,8 @@ def query(
     lap("index lookup")
     stored_cleaned = _stored_documents(stored)
     stored_forms = matching_forms(stored_cleaned, settings.normalize)
-    stored_prints = [decode_fingerprint(record.fingerprint, settings.num_perm, record.id) for record in stored]
+    columns = paragraph_columns(settings)
+    stored_prints = [decode_fingerprint(record.fingerprint, settings.num_perm, columns, record.id) for record in stored]
     cleaned = stored_cleaned + new_cleaned
     fingerprints = concatenate(stored_prints + [new_prints])
     new = numpy.zeros(len(cleaned), dtype=bool)
@@ -504,10 +538,13 @@ def check(store: Store) -> list[str]:
     parameters = store.parameters()
     if parameters is None:
         return problems
-    num_perm = int(parameters.get("num_perm", 0))
+    try:
+        built = Settings(**{name: value for name, value in parameters.items() if name in _SETTING_NAMES})
+    except (UsageError, TypeError) as error:
+        return [*problems, f"the recorded parameters are not settings this version accepts: {error}"]
     for record in store.documents():
         try:
-            decode_fingerprint(record.fingerprint, num_perm, record.id)
+            decode_fingerprint(record.fingerprint, built.num_perm, paragraph_columns(built), record.id)
         except StoreError as error:
             problems.append(str(error))
     return problems

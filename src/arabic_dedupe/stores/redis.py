@@ -47,7 +47,7 @@ import numpy
 import redis
 
 from arabic_dedupe.errors import StoreError
-from arabic_dedupe.stores import StoredDocument
+from arabic_dedupe.stores import StoredDocument, batch_entries
 
 FORMAT = b"2"
 PREFIX = "dedupe:"
@@ -254,7 +254,7 @@ class RedisStore:
             return
         # Later copies of an id in one batch win, as they would in separate batches.
         latest = list({document.id: document for document in documents}.values())
-        keys, owners = _entries(latest)
+        keys, owners = batch_entries(latest)
         last = self._call(self.client.incrby, f"{PREFIX}sequence", len(latest))
         numbers = numpy.arange(last - len(latest) + 1, last + 1, dtype=numpy.uint64)
         packed_numbers = _packed_rows(numbers)
@@ -389,22 +389,6 @@ class RedisStore:
 
     def close(self) -> None:
         self.client.close()
-
-
-def _entries(documents: Sequence[StoredDocument]) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Every (bucket key, position in the batch) of the documents, sorted by position then
-    key, without repeats (the index hands each document's keys over that way already)."""
-    lengths = [len(document.keys) for document in documents]
-    keys = numpy.fromiter(chain.from_iterable(document.keys for document in documents), dtype=numpy.uint64, count=sum(lengths))
-    owners = numpy.repeat(numpy.arange(len(documents), dtype=numpy.int64), lengths)
-    ascending = (keys[1:] > keys[:-1]) | (owners[1:] != owners[:-1])
-    if not bool(ascending.all()):
-        order = numpy.lexsort((keys, owners))
-        keys, owners = keys[order], owners[order]
-        distinct = numpy.ones(len(keys), dtype=bool)
-        distinct[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
-        keys, owners = keys[distinct], owners[distinct]
-    return keys, owners
 
 
 def _record(identifier: str, record: bytes) -> StoredDocument:

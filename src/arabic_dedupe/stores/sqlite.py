@@ -1,15 +1,25 @@
 """SQLite store (stdlib sqlite3, WAL): the embedded default index, one file shared by processes.
 
-Layout (format 1):
+Layout (format 2; "packed" means unsigned 64-bit big-endian bytes, which sort like the
+numbers):
 
 - `meta(name, value)`: `format` and `parameters` (JSON of `Settings.as_parameters()`).
 - `documents(number, id, site, paragraphs, paragraph_count, text_hash, fingerprint, keys)`:
   `number` is an AUTOINCREMENT integer, so numbers grow in insertion order and are never
   reused; `paragraphs` is JSON `[[text, line], ...]`; `fingerprint` is opaque bytes;
-  `keys` is the document's bucket keys as little-endian uint64 bytes (what `remove` deletes).
-- `buckets(key, document)`: a WITHOUT ROWID table keyed (key, document), so one bucket's
-  members are adjacent on disk and come out oldest first. Keys are stored as signed 64-bit
-  (SQLite's INTEGER), the same bits as the unsigned key.
+  `text_hash` is signed 64-bit (SQLite's INTEGER), the same bits as the unsigned hash;
+  `keys` is the document's bucket keys, packed and sorted (what `remove` deletes).
+- `buckets(key, document)`: a WITHOUT ROWID table keyed (key, document), the key packed
+  (an 8-byte BLOB), so one bucket's members are adjacent on disk and come out oldest first.
+- 16 KiB pages: a batch's commit writes a quarter of the pages 4 KiB ones took.
+
+A batch goes in with two statements, whatever its size: the records as one JSON array read
+by `json_each`, their fingerprints and keys as one BLOB each that the rows cut with
+`substr`; the bucket entries as one BLOB of packed keys (sorted, so each b-tree page is
+visited once) cut the same way. sqlite3 lets go of Python's global lock for each step of a
+statement, so an `executemany` of 665,000 bucket rows in `index add`'s writer thread
+waited for the lock 665,000 times while the preparing thread held it; two statements run
+alongside it on the other core instead.
 
 Nothing is ever unpickled: text is JSON, numbers are integers, arrays are raw bytes whose
 dtype is fixed by the code. Each `add` or `remove` is one `BEGIN IMMEDIATE` transaction,
@@ -28,9 +38,9 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy
 
 from arabic_dedupe.errors import StoreError
-from arabic_dedupe.stores import StoredDocument
+from arabic_dedupe.stores import StoredDocument, batch_entries
 
-FORMAT = "1"
+FORMAT = "2"
 # Writers wait this long for another process's batch to commit before giving up.
 BUSY_TIMEOUT_SECONDS = 120.0
 _SCHEMA = (
@@ -46,20 +56,71 @@ _SCHEMA = (
         keys BLOB NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS buckets (
-        key INTEGER NOT NULL,
+        key BLOB NOT NULL,
         document INTEGER NOT NULL,
         PRIMARY KEY (key, document)
     ) WITHOUT ROWID""",
 )
 _COLUMNS = "id, site, paragraphs, text_hash, fingerprint, keys"
+PAGE_SIZE = 16384
+WAL_CHECKPOINT_BYTES = 80 * 1024 * 1024
+_PACKED = numpy.dtype(">u8")
+# One batch's records: a JSON array (?1) of [paragraphs, paragraph count, text hash, then
+# the start and length of its id, site, fingerprint and keys], numbered from ?5 in order.
+# Ids and sites (UTF-8, ?2), fingerprints (?3) and keys (?4) are cut from one BLOB each: a
+# string read out of JSON would end at its first NUL character.
+_INSERT_DOCUMENTS = """
+INSERT INTO documents (number, id, site, paragraphs, paragraph_count, text_hash, fingerprint, keys)
+SELECT ?5 + key, CAST(substr(?2, value ->> 3, value ->> 4) AS TEXT), CAST(substr(?2, value ->> 5, value ->> 6) AS TEXT),
+       value -> 0, value ->> 1, value ->> 2,
+       coalesce(substr(?3, value ->> 7, value ->> 8), x''), coalesce(substr(?4, value ->> 9, value ->> 10), x'')
+FROM json_each(?1)
+"""
+# One batch's bucket entries: the packed keys (?1) and, in the same order, a JSON array of
+# the document numbers (?2), whose positions say which 8 bytes of ?1 are the key.
+_INSERT_ENTRIES = "INSERT INTO buckets SELECT substr(?1, 8 * key + 1, 8), value FROM json_each(?2)"
+# The entries of the buckets whose packed keys make up ?1; ?2 is a JSON array with one
+# element per key, only there to count them (SQLite 3.40 has no series function).
+_SELECT_ENTRIES = """
+SELECT key, document FROM buckets
+WHERE key IN (SELECT substr(?1, 8 * key + 1, 8) FROM json_each(?2))
+ORDER BY key, document
+"""
 
 
-def _signed(keys: numpy.ndarray) -> numpy.ndarray:
-    return numpy.asarray(keys, dtype=numpy.uint64).view(numpy.int64)
+def _packed(keys: numpy.ndarray) -> bytes:
+    return numpy.asarray(keys, dtype=numpy.uint64).astype(_PACKED).tobytes()
+
+
+def _pieces(lengths) -> list[tuple[int, int]]:
+    """SQL substr arguments (start from 1, length) of pieces of these lengths laid end to end.
+
+    >>> _pieces([3, 0, 2])
+    [(1, 3), (4, 0), (4, 2)]
+    """
+    lengths = numpy.asarray(lengths, dtype=numpy.int64)
+    starts = numpy.cumsum(lengths) - lengths + 1
+    return list(zip(starts.tolist(), lengths.tolist()))
 
 
 def _unsigned(value: int) -> int:
     return value & 0xFFFFFFFFFFFFFFFF
+
+
+def _positions(count: int) -> str:
+    """A JSON array of `count` elements, for json_each to number rows 0 .. count - 1.
+
+    >>> _positions(3), _positions(0)
+    ('[0,0,0]', '[]')
+    """
+    return "[" + ",".join("0" * count) + "]"
+
+
+def _key_text(key: object) -> str:
+    """A bucket key as `check` reports it: 16 hex digits (what else it is, when damaged)."""
+    if isinstance(key, bytes) and len(key) == 8:
+        return f"{int.from_bytes(key, 'big'):016x}"
+    return repr(key)
 
 
 class SQLiteStore:
@@ -116,16 +177,20 @@ class SQLiteStore:
         tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and not {"meta", "documents", "buckets"} <= tables:
             raise StoreError(f"{self.location} is a SQLite database but not a dedupe index; give another path")
+        if not tables:
+            # A page size only takes before the first table and before the switch to WAL.
+            self.connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         self.connection.execute("PRAGMA journal_mode = WAL")
         # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut can
         # lose the last commits, and never corrupts the file.
         self.connection.execute("PRAGMA synchronous = NORMAL")
         # 64 MiB of page cache: bucket inserts land all over the b-tree.
         self.connection.execute("PRAGMA cache_size = -65536")
-        # Copy the write-ahead log back into the file every ~80 MiB instead of every 4 MiB:
-        # a 500-document batch writes ~10 MiB, and checkpointing after each one cost a
-        # quarter of the write time. The last connection to close checkpoints the rest.
-        self.connection.execute("PRAGMA wal_autocheckpoint = 20000")
+        # Copy the write-ahead log back into the file every ~80 MiB instead of every 1,000
+        # pages: a 500-document batch writes ~10 MiB, and checkpointing after each one cost
+        # a quarter of the write time. The last connection to close checkpoints the rest.
+        page_size = self.connection.execute("PRAGMA page_size").fetchone()[0]
+        self.connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page_size}")
         if not tables:
             with self._transaction():
                 for statement in _SCHEMA:
@@ -161,37 +226,40 @@ class SQLiteStore:
             return
         # Later copies of an id in one batch win, as they would in separate batches.
         latest = list({document.id: document for document in documents}.values())
+        keys, owners = batch_entries(latest)
+        names = [part for document in latest for part in (document.id.encode("utf-8"), document.site.encode("utf-8"))]
+        name_pieces = _pieces([len(name) for name in names])
+        fingerprint_pieces = _pieces([len(document.fingerprint) for document in latest])
+        key_pieces = _pieces(numpy.bincount(owners, minlength=len(latest)) * 8)
+        records = json.dumps(
+            [
+                (
+                    document.paragraphs,
+                    len(document.paragraphs),
+                    _signed_int(document.text_hash),
+                    *name_pieces[2 * position],
+                    *name_pieces[2 * position + 1],
+                    *fingerprint_pieces[position],
+                    *key_pieces[position],
+                )
+                for position, document in enumerate(latest)
+            ],
+            ensure_ascii=False,
+        )
+        texts = b"".join(names)
+        fingerprints = b"".join(document.fingerprint for document in latest)
+        # The entries by key, then by document (oldest first).
+        order = numpy.argsort(keys, kind="stable")
         with self._transaction():
             self._delete(self._stored_ids([document.id for document in latest]))
-            # The write lock is held, so numbers can be handed out here and the records
-            # inserted with one executemany. sqlite_sequence remembers the largest number
-            # ever used, so numbers of removed documents are never reused.
+            # The write lock is held, so numbers can be handed out here. sqlite_sequence
+            # remembers the largest number ever used, so numbers of removed documents are
+            # never reused.
             row = self.connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
             first = (row[0] if row else 0) + 1
-            rows, numbers, keys = [], [], []
-            for offset, document in enumerate(latest):
-                unique_keys = _sorted_distinct(document.keys)
-                rows.append(
-                    (
-                        first + offset,
-                        document.id,
-                        document.site,
-                        json.dumps([list(paragraph) for paragraph in document.paragraphs], ensure_ascii=False),
-                        len(document.paragraphs),
-                        _signed_int(document.text_hash),
-                        document.fingerprint,
-                        unique_keys.astype("<u8").tobytes(),
-                    )
-                )
-                numbers.append(numpy.full(len(unique_keys), first + offset, dtype=numpy.int64))
-                keys.append(_signed(unique_keys))
-            self.connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            all_keys, all_numbers = numpy.concatenate(keys), numpy.concatenate(numbers)
-            # Inserting in key order touches each b-tree page once per batch.
-            order = numpy.argsort(all_keys, kind="stable")
-            self.connection.executemany(
-                "INSERT INTO buckets VALUES (?, ?)", zip(all_keys[order].tolist(), all_numbers[order].tolist())
-            )
+            self.connection.execute(_INSERT_DOCUMENTS, (records, texts, fingerprints, _packed(keys), first))
+            numbers = json.dumps((owners[order] + first).tolist())
+            self.connection.execute(_INSERT_ENTRIES, (_packed(keys[order]), numbers))
 
     def _stored_ids(self, ids: Sequence[str]) -> list[str]:
         rows = self.connection.execute(
@@ -207,34 +275,31 @@ class SQLiteStore:
             if row is None:
                 continue
             number, key_bytes = row
-            keys = numpy.frombuffer(key_bytes, dtype="<u8").astype(numpy.uint64)
             self.connection.executemany(
                 "DELETE FROM buckets WHERE key = ? AND document = ?",
-                ((key, number) for key in _signed(keys).tolist()),
+                ((key_bytes[start : start + 8], number) for start in range(0, len(key_bytes), 8)),
             )
             self.connection.execute("DELETE FROM documents WHERE number = ?", (number,))
             removed.append(identifier)
         return removed
 
     def members(self, keys: Iterable[int], limit: int) -> set[str]:
-        probe = sorted({_signed_int(key) for key in keys})
-        if not probe:
+        probe = numpy.unique(numpy.fromiter(keys, dtype=numpy.uint64))
+        if not len(probe):
             return set()
-        rows = self.connection.execute(
-            "SELECT key, document FROM buckets WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key, document",
-            (json.dumps(probe),),
-        ).fetchall()
+        rows = self.connection.execute(_SELECT_ENTRIES, (_packed(probe), _positions(len(probe)))).fetchall()
         if not rows:
             return set()
-        entries = numpy.array(rows, dtype=numpy.int64)
+        bucket_keys, numbers = zip(*rows)
+        entries = numpy.frombuffer(b"".join(bucket_keys), dtype=_PACKED)
         # Rank of each entry inside its bucket (rows come sorted by key, then document
         # number, i.e. insertion order); keep the first `limit` of each bucket.
         first_of_bucket = numpy.ones(len(entries), dtype=bool)
-        first_of_bucket[1:] = entries[1:, 0] != entries[:-1, 0]
+        first_of_bucket[1:] = entries[1:] != entries[:-1]
         starts = numpy.flatnonzero(first_of_bucket)
         sizes = numpy.diff(numpy.append(starts, len(entries)))
         rank = numpy.arange(len(entries)) - numpy.repeat(starts, sizes)
-        numbers = numpy.unique(entries[rank < limit, 1])
+        numbers = numpy.unique(numpy.array(numbers, dtype=numpy.int64)[rank < limit])
         found = self.connection.execute(
             "SELECT id FROM documents WHERE number IN (SELECT value FROM json_each(?))", (json.dumps(numbers.tolist()),)
         )
@@ -279,10 +344,12 @@ class SQLiteStore:
         orphans = self.connection.execute(
             "SELECT key, document FROM buckets WHERE document NOT IN (SELECT number FROM documents) LIMIT 10"
         ).fetchall()
-        problems += [
-            f"bucket {_unsigned(key):016x} lists document number {number}, which is not stored"
-            for key, number in orphans
-        ]
+        problems += [f"bucket {_key_text(key)} lists document number {number}, which is not stored" for key, number in orphans]
+        malformed = self.connection.execute(
+            "SELECT count(*) FROM buckets WHERE typeof(key) != 'blob' OR length(key) != 8"
+        ).fetchone()[0]
+        if malformed:
+            problems.append(f"{malformed} bucket entries have a key that is not 8 bytes")
         expected = self.connection.execute("SELECT coalesce(sum(length(keys)), 0) / 8 FROM documents").fetchone()[0]
         entries = self.connection.execute("SELECT count(*) FROM buckets").fetchone()[0]
         if expected != entries:
@@ -295,14 +362,6 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.connection.close()
-
-
-def _sorted_distinct(keys: Sequence[int]) -> numpy.ndarray:
-    """Keys as a sorted array without repeats (the index hands them over that way already)."""
-    array = numpy.array(keys, dtype=numpy.uint64)
-    if len(array) > 1 and not bool(numpy.all(array[1:] > array[:-1])):
-        array = numpy.unique(array)
-    return array
 
 
 def _signed_int(key: int) -> int:
@@ -318,7 +377,7 @@ def _record(row: tuple) -> StoredDocument:
         paragraphs=tuple((text, int(line)) for text, line in json.loads(paragraphs)),
         text_hash=_unsigned(text_hash),
         fingerprint=bytes(fingerprint),
-        keys=tuple(numpy.frombuffer(key_bytes, dtype="<u8").tolist()),
+        keys=tuple(numpy.frombuffer(key_bytes, dtype=_PACKED).tolist()),
     )
 
 
