@@ -30,7 +30,7 @@ from arabic_dedupe.errors import DedupeError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
 from arabic_dedupe.packed import PackedDocuments, PackedView
-from arabic_dedupe.pipeline import clean_documents, scan_documents
+from arabic_dedupe.pipeline import clean_documents, collection_paused, scan_documents
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.stores import open_store
 from arabic_dedupe.writer import check_output_file, check_output_folder, output_path, write_atomically
@@ -384,7 +384,10 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     report, cleaned, skipped = detect_in(paths, settings, options)
     texts = cluster_texts(report, cleaned) if output_format == "html" else None
     del cleaned  # a large scan's packed corpus: not needed to render, so not held meanwhile
-    emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
+    # Rendering a large report makes a dict per cluster and member, and no cycles.
+    with collection_paused():
+        rendered = reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts)
+    emit(rendered, output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
 
 
