@@ -286,7 +286,8 @@ def test_sqlite_stores_no_pickles(tmp_path):
         "number": "INTEGER",
         "id": "TEXT",
         "site": "TEXT",
-        "paragraphs": "TEXT",
+        "text": "TEXT",
+        "paragraph_shape": "BLOB",
         "paragraph_count": "INTEGER",
         "text_hash": "INTEGER",
         "fingerprint": "BLOB",
@@ -326,6 +327,16 @@ def test_redis_keys_all_carry_the_prefix(redis_url):
     assert client.smembers("dedupe:bucket-keys:00") == {(255).to_bytes(8, "big")}
     client.close()
     store.close()
+
+
+def test_redis_refuses_an_index_of_the_previous_format(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.set("dedupe:format", "2")
+    client.close()
+    with pytest.raises(StoreError, match=r"holds dedupe index format 2, this version reads format 3; use another database or rebuild the index"):
+        open_store(redis_url)
 
 
 @pytest.mark.parametrize(

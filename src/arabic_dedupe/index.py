@@ -58,6 +58,7 @@ from arabic_dedupe.pipeline import (
 )
 from arabic_dedupe.signature import Fingerprints, concatenate, mix64
 from arabic_dedupe.stores import Store, StoredDocument, open_store
+from arabic_dedupe.stores.batch import RecordBatch
 
 # Parameters that decide what is stored (signatures, buckets, kept paragraphs): an index
 # built with other values holds incomparable fingerprints.
@@ -297,6 +298,12 @@ def paragraph_band_keys(signatures: numpy.ndarray, bands: int, rows_per_band: in
 
 def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.ndarray]:
     """Sorted distinct bucket keys of each document (none for a document without text)."""
+    keys, bounds = _grouped_bucket_keys(fingerprints, settings)
+    return [keys[bounds[document] : bounds[document + 1]] for document in range(fingerprints.document_count)]
+
+
+def _grouped_bucket_keys(fingerprints: Fingerprints, settings: Settings) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """`bucket_keys` as one array grouped by document, and the documents' bounds in it."""
     count = fingerprints.document_count
     has_text = fingerprints.has_text
     document_of_row = fingerprints.document_of_paragraph
@@ -335,32 +342,40 @@ def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.nd
     distinct = numpy.ones(len(keys), dtype=bool)
     distinct[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
     owners, keys = owners[distinct], keys[distinct]
-    bounds = numpy.searchsorted(owners, numpy.arange(count + 1))
-    return [keys[bounds[document] : bounds[document + 1]] for document in range(count)]
+    return keys, numpy.searchsorted(owners, numpy.arange(count + 1)).astype(numpy.int64)
 
 
 # --- adding ------------------------------------------------------------------------------
 
 
-def records_of(prepared: Prepared, settings: Settings) -> list[StoredDocument]:
-    """What the store keeps of each prepared document."""
-    keys = bucket_keys(prepared.fingerprints, settings)
+def records_of(prepared: Prepared, settings: Settings) -> RecordBatch:
+    """What the store keeps of each prepared document, as one batch of columns (a worker
+    sends it back to the writing process: a few byte strings, not an object per paragraph)."""
+    keys, key_bounds = _grouped_bucket_keys(prepared.fingerprints, settings)
     encoded = encode_fingerprints(prepared.fingerprints, paragraph_columns(settings))
-    text_hashes = prepared.fingerprints.text_hashes.tolist()
-    return [
-        StoredDocument(
-            id=document.id,
-            site=document.document.site,
-            paragraphs=tuple((paragraph.text, paragraph.line) for paragraph in document.paragraphs),
-            text_hash=text_hashes[position],
-            fingerprint=encoded[position],
-            keys=tuple(keys[position].tolist()),
-        )
-        for position, document in enumerate(prepared.cleaned)
-    ]
+    texts = ["".join(paragraph.text for paragraph in document.paragraphs).encode("utf-8") for document in prepared.cleaned]
+    paragraphs = [paragraph for document in prepared.cleaned for paragraph in document.paragraphs]
+    return RecordBatch(
+        ids=tuple(document.id for document in prepared.cleaned),
+        sites=tuple(document.document.site for document in prepared.cleaned),
+        text_hashes=prepared.fingerprints.text_hashes.astype(numpy.uint64),
+        texts=b"".join(texts),
+        text_bounds=_bounds(texts),
+        paragraph_bounds=numpy.concatenate(([0], numpy.cumsum([len(document.paragraphs) for document in prepared.cleaned], dtype=numpy.int64))),
+        paragraph_lines=numpy.array([paragraph.line for paragraph in paragraphs], dtype=numpy.int64),
+        paragraph_lengths=numpy.array([len(paragraph.text) for paragraph in paragraphs], dtype=numpy.int64),
+        fingerprints=b"".join(encoded),
+        fingerprint_bounds=_bounds(encoded),
+        keys=keys,
+        key_bounds=key_bounds,
+    )
 
 
-def _record_batches(documents: list[Document], settings: Settings, jobs: int) -> Iterator[list[StoredDocument]]:
+def _bounds(parts: Sequence[bytes]) -> numpy.ndarray:
+    return numpy.concatenate(([0], numpy.cumsum([len(part) for part in parts], dtype=numpy.int64)))
+
+
+def _record_batches(documents: list[Document], settings: Settings, jobs: int) -> Iterator[RecordBatch]:
     """Records of each batch of documents, in order, prepared over `jobs` processes.
 
     Workers prepare batches ahead (and turn them into records) while this process writes
@@ -398,7 +413,7 @@ def add_documents(
         if progress is not None:
             progress(count)
 
-    def write(records: list[StoredDocument]) -> int:
+    def write(records: RecordBatch) -> int:
         store.add(records)
         return len(records)
 

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Protocol
-
-import numpy
 
 from arabic_dedupe.errors import StoreError
 
@@ -83,28 +80,6 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the connection (idempotent)."""
-
-
-def batch_entries(documents: Sequence[StoredDocument]) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Every (bucket key, position in the batch) of `documents` as two arrays, sorted by
-    position then key, without repeats (the index hands each document's keys over that
-    way already, so this only sorts when a caller did not).
-
-    >>> keys, owners = batch_entries([StoredDocument("a", "", (), 0, b"", (9, 2, 9)), StoredDocument("b", "", (), 0, b"", (5,))])
-    >>> keys.tolist(), owners.tolist()
-    ([2, 9, 5], [0, 0, 1])
-    """
-    lengths = [len(document.keys) for document in documents]
-    keys = numpy.fromiter(chain.from_iterable(document.keys for document in documents), dtype=numpy.uint64, count=sum(lengths))
-    owners = numpy.repeat(numpy.arange(len(documents), dtype=numpy.int64), lengths)
-    ascending = (keys[1:] > keys[:-1]) | (owners[1:] != owners[:-1])
-    if not bool(ascending.all()):
-        order = numpy.lexsort((keys, owners))
-        keys, owners = keys[order], owners[order]
-        distinct = numpy.ones(len(keys), dtype=bool)
-        distinct[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
-        keys, owners = keys[distinct], owners[distinct]
-    return keys, owners
 
 
 def open_store(location: str, *, create: bool = True) -> Store:

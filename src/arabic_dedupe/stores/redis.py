@@ -1,9 +1,10 @@
 """Redis store: one index shared by several crawler machines (`redis://host:port/db`).
 
-Key layout, format 2 (every key starts with `dedupe:`; "packed" means unsigned 64-bit
+Key layout, format 3 (every key starts with `dedupe:`; "packed" means unsigned 64-bit
 big-endian bytes, so packed values sort like the numbers):
 
-- `dedupe:format`: "2", the layout version.
+- `dedupe:format`: "3", the layout version (3 is 2's layout holding fingerprints of format
+  ADF2, see `arabic_dedupe.index`; an index of an earlier format is refused, to rebuild).
 - `dedupe:parameters`: JSON of the parameters that built the index (set once, SET NX).
 - `dedupe:sequence`: counter handing each added document a number.
 - `dedupe:documents`: sorted set, document id -> its number.
@@ -47,9 +48,10 @@ import numpy
 import redis
 
 from arabic_dedupe.errors import StoreError
-from arabic_dedupe.stores import StoredDocument, batch_entries
+from arabic_dedupe.stores import StoredDocument
+from arabic_dedupe.stores.batch import RecordBatch, split_paragraphs
 
-FORMAT = b"2"
+FORMAT = b"3"
 PREFIX = "dedupe:"
 # Bucket keys per script call when reading buckets, ids per round trip when reading records.
 _READ_CHUNK = 20000
@@ -197,19 +199,31 @@ def _packed_rows(values: numpy.ndarray) -> numpy.ndarray:
     return numpy.ascontiguousarray(values, dtype=_PACKED).view(numpy.uint8).reshape(-1, 8)
 
 
-def _record_command(document: StoredDocument, number: int, keys: bytes) -> bytes:
-    """The SET of one document's record, in RESP."""
-    site = document.site.encode("utf-8")
-    text = "".join(text for text, _ in document.paragraphs).encode("utf-8")
-    shape = numpy.array([(line, len(paragraph)) for paragraph, line in document.paragraphs], dtype=">i8").T.tobytes()
-    header = _RECORD_HEADER.pack(
-        number, len(document.paragraphs), len(keys) // 8, document.text_hash, len(site), len(text), len(document.fingerprint)
-    )
-    name = _document_key(document.id).encode("utf-8")
-    size = len(header) + len(site) + len(shape) + len(text) + len(document.fingerprint) + len(keys)
-    return b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s%s%s%s%s%s\r\n" % (
-        len(name), name, size, header, site, shape, text, document.fingerprint, keys
-    )
+def _record_commands(batch: RecordBatch, numbers: Sequence[int]) -> list[bytes]:
+    """The SET of each document's record, in RESP, cut from the batch's columns."""
+    lines = batch.paragraph_lines.astype(">i8").tobytes()
+    lengths = batch.paragraph_lengths.astype(">i8").tobytes()
+    keys = _packed_rows(batch.keys).tobytes()
+    text_hashes = batch.text_hashes.tolist()
+    paragraph_bounds, text_bounds = batch.paragraph_bounds.tolist(), batch.text_bounds.tolist()
+    fingerprint_bounds, key_bounds = batch.fingerprint_bounds.tolist(), batch.key_bounds.tolist()
+    commands = []
+    for position, (identifier, site, number) in enumerate(zip(batch.ids, batch.sites, numbers)):
+        site = site.encode("utf-8")
+        first, last = 8 * paragraph_bounds[position], 8 * paragraph_bounds[position + 1]
+        text = batch.texts[text_bounds[position] : text_bounds[position + 1]]
+        fingerprint = batch.fingerprints[fingerprint_bounds[position] : fingerprint_bounds[position + 1]]
+        document_keys = keys[8 * key_bounds[position] : 8 * key_bounds[position + 1]]
+        header = _RECORD_HEADER.pack(
+            number, (last - first) // 8, len(document_keys) // 8, text_hashes[position], len(site), len(text), len(fingerprint)
+        )
+        name = _document_key(identifier).encode("utf-8")
+        size = len(header) + len(site) + 2 * (last - first) + len(text) + len(fingerprint) + len(document_keys)
+        commands.append(
+            b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s%s%s%s%s%s%s\r\n"
+            % (len(name), name, size, header, site, lines[first:last], lengths[first:last], text, fingerprint, document_keys)
+        )
+    return commands
 
 
 class RedisStore:
@@ -252,25 +266,19 @@ class RedisStore:
     def add(self, documents: Sequence[StoredDocument]) -> None:
         if not documents:
             return
-        # Later copies of an id in one batch win, as they would in separate batches.
-        latest = list({document.id: document for document in documents}.values())
-        keys, owners = batch_entries(latest)
-        last = self._call(self.client.incrby, f"{PREFIX}sequence", len(latest))
-        numbers = numpy.arange(last - len(latest) + 1, last + 1, dtype=numpy.uint64)
+        batch = RecordBatch.of(documents).latest()
+        keys, owners = batch.keys, batch.key_owners
+        last = self._call(self.client.incrby, f"{PREFIX}sequence", len(batch))
+        numbers = numpy.arange(last - len(batch) + 1, last + 1, dtype=numpy.uint64)
         packed_numbers = _packed_rows(numbers)
         number_bytes = packed_numbers.tobytes()
-        key_bytes = _packed_rows(keys).tobytes()
-        bounds = (numpy.searchsorted(owners, numpy.arange(len(latest) + 1)) * 8).tolist()
-        ids = [document.id.encode("utf-8") for document in latest]
+        ids = [identifier.encode("utf-8") for identifier in batch.ids]
         parts = [_command("EVAL", _UNFILE, 0, PREFIX, *ids)]
-        parts += [
-            _record_command(document, int(number), key_bytes[bounds[position] : bounds[position + 1]])
-            for position, (document, number) in enumerate(zip(latest, numbers.tolist()))
-        ]
-        names = [number_bytes[position * 8 : position * 8 + 8] for position in range(len(latest))]
+        parts += _record_commands(batch, numbers.tolist())
+        names = [number_bytes[position * 8 : position * 8 + 8] for position in range(len(batch))]
         parts.append(_command("ZADD", f"{PREFIX}documents", *chain.from_iterable(zip(numbers.tolist(), ids))))
         parts.append(_command("HSET", f"{PREFIX}names", *chain.from_iterable(zip(names, ids))))
-        parts.append(_command("HINCRBY", f"{PREFIX}counts", "paragraphs", sum(len(document.paragraphs) for document in latest)))
+        parts.append(_command("HINCRBY", f"{PREFIX}counts", "paragraphs", int(batch.paragraph_bounds[-1])))
         command_count = len(parts)
         if len(keys):
             # The entries by key, then by document (oldest first), and the distinct keys.
@@ -400,15 +408,11 @@ def _record(identifier: str, record: bytes) -> StoredDocument:
     position += 16 * paragraph_count
     text = record[position : position + text_size].decode("utf-8")
     position += text_size
-    paragraphs, offset = [], 0
-    for line, length in zip(lines, lengths):
-        paragraphs.append((text[offset : offset + length], line))
-        offset += length
     fingerprint = record[position : position + fingerprint_size]
     return StoredDocument(
         id=identifier,
         site=site,
-        paragraphs=tuple(paragraphs),
+        paragraphs=split_paragraphs(text, lines, lengths),
         text_hash=text_hash,
         fingerprint=bytes(fingerprint),
         keys=tuple(numpy.frombuffer(record, dtype=_PACKED, count=key_count, offset=position + fingerprint_size).tolist()),

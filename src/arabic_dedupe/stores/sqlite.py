@@ -4,19 +4,21 @@ Layout (format 2; "packed" means unsigned 64-bit big-endian bytes, which sort li
 numbers):
 
 - `meta(name, value)`: `format` and `parameters` (JSON of `Settings.as_parameters()`).
-- `documents(number, id, site, paragraphs, paragraph_count, text_hash, fingerprint, keys)`:
-  `number` is an AUTOINCREMENT integer, so numbers grow in insertion order and are never
-  reused; `paragraphs` is JSON `[[text, line], ...]`; `fingerprint` is opaque bytes;
-  `text_hash` is signed 64-bit (SQLite's INTEGER), the same bits as the unsigned hash;
-  `keys` is the document's bucket keys, packed and sorted (what `remove` deletes).
+- `documents(number, id, site, text, paragraph_shape, paragraph_count, text_hash,
+  fingerprint, keys)`: `number` is an AUTOINCREMENT integer, so numbers grow in insertion
+  order and are never reused; `text` is the cleaned paragraphs joined, and
+  `paragraph_shape` each paragraph's input line and length in characters (big-endian
+  signed 64-bit pairs); `fingerprint` is opaque bytes; `text_hash` is signed 64-bit
+  (SQLite's INTEGER), the same bits as the unsigned hash; `keys` is the document's bucket
+  keys, packed and sorted (what `remove` deletes).
 - `buckets(key, document)`: a WITHOUT ROWID table keyed (key, document), the key packed
   (an 8-byte BLOB), so one bucket's members are adjacent on disk and come out oldest first.
 - 16 KiB pages: a batch's commit writes a quarter of the pages 4 KiB ones took.
 
-A batch goes in with two statements, whatever its size: the records as one JSON array read
-by `json_each`, their fingerprints and keys as one BLOB each that the rows cut with
-`substr`; the bucket entries as one BLOB of packed keys (sorted, so each b-tree page is
-visited once) cut the same way. sqlite3 lets go of Python's global lock for each step of a
+A batch goes in with two statements, whatever its size: the records' texts, paragraph
+shapes, fingerprints and keys as one BLOB each, cut by `substr` at offsets `json_each`
+reads from one JSON array of integers; the bucket entries as one BLOB of packed keys
+(sorted, so each b-tree page is visited once) cut the same way. sqlite3 lets go of Python's global lock for each step of a
 statement, so an `executemany` of 665,000 bucket rows in `index add`'s writer thread
 waited for the lock 665,000 times while the preparing thread held it; two statements run
 alongside it on the other core instead.
@@ -38,7 +40,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy
 
 from arabic_dedupe.errors import StoreError
-from arabic_dedupe.stores import StoredDocument, batch_entries
+from arabic_dedupe.stores import StoredDocument
+from arabic_dedupe.stores.batch import RecordBatch, split_paragraphs
 
 FORMAT = "2"
 # Writers wait this long for another process's batch to commit before giving up.
@@ -49,7 +52,8 @@ _SCHEMA = (
         number INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
         site TEXT NOT NULL,
-        paragraphs TEXT NOT NULL,
+        text TEXT NOT NULL,
+        paragraph_shape BLOB NOT NULL,
         paragraph_count INTEGER NOT NULL,
         text_hash INTEGER NOT NULL,
         fingerprint BLOB NOT NULL,
@@ -61,19 +65,22 @@ _SCHEMA = (
         PRIMARY KEY (key, document)
     ) WITHOUT ROWID""",
 )
-_COLUMNS = "id, site, paragraphs, text_hash, fingerprint, keys"
+_COLUMNS = "id, site, text, paragraph_shape, text_hash, fingerprint, keys"
 PAGE_SIZE = 16384
 WAL_CHECKPOINT_BYTES = 80 * 1024 * 1024
 _PACKED = numpy.dtype(">u8")
-# One batch's records: a JSON array (?1) of [paragraphs, paragraph count, text hash, then
-# the start and length of its id, site, fingerprint and keys], numbered from ?5 in order.
-# Ids and sites (UTF-8, ?2), fingerprints (?3) and keys (?4) are cut from one BLOB each: a
-# string read out of JSON would end at its first NUL character.
+# One batch's records, numbered from ?2 in order: ?1 is a JSON array with, per record, the
+# paragraph count, the text hash and the (start, length) in ?3 .. ?8 of its id, site, text,
+# paragraph shape, fingerprint and keys. Strings travel as UTF-8 in BLOBs: one read out of
+# JSON would end at its first NUL character.
 _INSERT_DOCUMENTS = """
-INSERT INTO documents (number, id, site, paragraphs, paragraph_count, text_hash, fingerprint, keys)
-SELECT ?5 + key, CAST(substr(?2, value ->> 3, value ->> 4) AS TEXT), CAST(substr(?2, value ->> 5, value ->> 6) AS TEXT),
-       value -> 0, value ->> 1, value ->> 2,
-       coalesce(substr(?3, value ->> 7, value ->> 8), x''), coalesce(substr(?4, value ->> 9, value ->> 10), x'')
+INSERT INTO documents (number, id, site, text, paragraph_shape, paragraph_count, text_hash, fingerprint, keys)
+SELECT ?2 + key,
+       CAST(coalesce(substr(?3, value ->> 2, value ->> 3), x'') AS TEXT),
+       CAST(coalesce(substr(?4, value ->> 4, value ->> 5), x'') AS TEXT),
+       CAST(coalesce(substr(?5, value ->> 6, value ->> 7), x'') AS TEXT), coalesce(substr(?6, value ->> 8, value ->> 9), x''),
+       value ->> 0, value ->> 1,
+       coalesce(substr(?7, value ->> 10, value ->> 11), x''), coalesce(substr(?8, value ->> 12, value ->> 13), x'')
 FROM json_each(?1)
 """
 # One batch's bucket entries: the packed keys (?1) and, in the same order, a JSON array of
@@ -92,15 +99,18 @@ def _packed(keys: numpy.ndarray) -> bytes:
     return numpy.asarray(keys, dtype=numpy.uint64).astype(_PACKED).tobytes()
 
 
-def _pieces(lengths) -> list[tuple[int, int]]:
-    """SQL substr arguments (start from 1, length) of pieces of these lengths laid end to end.
+def _pieces(bounds: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """SQL substr arguments (starts from 1, lengths) of the pieces between `bounds`.
 
-    >>> _pieces([3, 0, 2])
-    [(1, 3), (4, 0), (4, 2)]
+    >>> [values.tolist() for values in _pieces(numpy.array([0, 3, 3, 5]))]
+    [[1, 4, 4], [3, 0, 2]]
     """
-    lengths = numpy.asarray(lengths, dtype=numpy.int64)
-    starts = numpy.cumsum(lengths) - lengths + 1
-    return list(zip(starts.tolist(), lengths.tolist()))
+    bounds = numpy.asarray(bounds, dtype=numpy.int64)
+    return bounds[:-1] + 1, numpy.diff(bounds)
+
+
+def _bounds_of(parts: Sequence[bytes]) -> numpy.ndarray:
+    return numpy.concatenate(([0], numpy.cumsum([len(part) for part in parts], dtype=numpy.int64)))
 
 
 def _unsigned(value: int) -> int:
@@ -224,40 +234,33 @@ class SQLiteStore:
     def add(self, documents: Sequence[StoredDocument]) -> None:
         if not documents:
             return
-        # Later copies of an id in one batch win, as they would in separate batches.
-        latest = list({document.id: document for document in documents}.values())
-        keys, owners = batch_entries(latest)
-        names = [part for document in latest for part in (document.id.encode("utf-8"), document.site.encode("utf-8"))]
-        name_pieces = _pieces([len(name) for name in names])
-        fingerprint_pieces = _pieces([len(document.fingerprint) for document in latest])
-        key_pieces = _pieces(numpy.bincount(owners, minlength=len(latest)) * 8)
-        records = json.dumps(
-            [
-                (
-                    document.paragraphs,
-                    len(document.paragraphs),
-                    _signed_int(document.text_hash),
-                    *name_pieces[2 * position],
-                    *name_pieces[2 * position + 1],
-                    *fingerprint_pieces[position],
-                    *key_pieces[position],
-                )
-                for position, document in enumerate(latest)
-            ],
-            ensure_ascii=False,
-        )
-        texts = b"".join(names)
-        fingerprints = b"".join(document.fingerprint for document in latest)
+        batch = RecordBatch.of(documents).latest()
+        ids = [identifier.encode("utf-8") for identifier in batch.ids]
+        sites = [site.encode("utf-8") for site in batch.sites]
+        shapes = numpy.stack((batch.paragraph_lines, batch.paragraph_lengths), axis=1).astype(">i8")
+        columns = [
+            numpy.diff(batch.paragraph_bounds),
+            batch.text_hashes.view(numpy.int64),
+            *_pieces(_bounds_of(ids)),
+            *_pieces(_bounds_of(sites)),
+            *_pieces(batch.text_bounds),
+            *_pieces(batch.paragraph_bounds * 16),
+            *_pieces(batch.fingerprint_bounds),
+            *_pieces(batch.key_bounds * 8),
+        ]
+        records = json.dumps(numpy.stack(columns, axis=1).tolist())
+        blobs = (b"".join(ids), b"".join(sites), batch.texts, shapes.tobytes(), batch.fingerprints, _packed(batch.keys))
+        keys, owners = batch.keys, batch.key_owners
         # The entries by key, then by document (oldest first).
         order = numpy.argsort(keys, kind="stable")
         with self._transaction():
-            self._delete(self._stored_ids([document.id for document in latest]))
+            self._delete(self._stored_ids(list(batch.ids)))
             # The write lock is held, so numbers can be handed out here. sqlite_sequence
             # remembers the largest number ever used, so numbers of removed documents are
             # never reused.
             row = self.connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
             first = (row[0] if row else 0) + 1
-            self.connection.execute(_INSERT_DOCUMENTS, (records, texts, fingerprints, _packed(keys), first))
+            self.connection.execute(_INSERT_DOCUMENTS, (records, first, *blobs))
             numbers = json.dumps((owners[order] + first).tolist())
             self.connection.execute(_INSERT_ENTRIES, (_packed(keys[order]), numbers))
 
@@ -364,17 +367,13 @@ class SQLiteStore:
         self.connection.close()
 
 
-def _signed_int(key: int) -> int:
-    key = int(key)
-    return key - (1 << 64) if key >= 1 << 63 else key
-
-
 def _record(row: tuple) -> StoredDocument:
-    identifier, site, paragraphs, text_hash, fingerprint, key_bytes = row
+    identifier, site, text, shape, text_hash, fingerprint, key_bytes = row
+    lines, lengths = numpy.frombuffer(shape, dtype=">i8").reshape(-1, 2).T.tolist() if shape else ([], [])
     return StoredDocument(
         id=identifier,
         site=site,
-        paragraphs=tuple((text, int(line)) for text, line in json.loads(paragraphs)),
+        paragraphs=split_paragraphs(text, lines, lengths),
         text_hash=_unsigned(text_hash),
         fingerprint=bytes(fingerprint),
         keys=tuple(numpy.frombuffer(key_bytes, dtype=_PACKED).tolist()),
