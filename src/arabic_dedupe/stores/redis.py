@@ -3,8 +3,8 @@
 Key layout, format 3 (every key starts with `dedupe:`; "packed" means unsigned 64-bit
 big-endian bytes, so packed values sort like the numbers):
 
-- `dedupe:format`: "3", the layout version (3 is 2's layout holding fingerprints of format
-  ADF2, see `arabic_dedupe.index`; an index of an earlier format is refused, to rebuild).
+- `dedupe:format`: "3", the layout version. An index of an earlier format is refused, to
+  rebuild: format 2 had 256 shards and fingerprints of format ADF1 (`arabic_dedupe.index`).
 - `dedupe:parameters`: JSON of the parameters that built the index (set once, SET NX).
 - `dedupe:sequence`: counter handing each added document a number.
 - `dedupe:documents`: sorted set, document id -> its number.
@@ -14,11 +14,11 @@ big-endian bytes, so packed values sort like the numbers):
   byte lengths u32 of site, text and fingerprint), then the site (UTF-8), each paragraph's
   input line and length in characters (i64 each), the paragraphs' text (UTF-8, joined),
   the fingerprint (raw bytes) and the bucket keys (packed, sorted).
-- `dedupe:buckets:<2 hex digits>`: 256 sorted sets, chosen by a bucket key's first byte,
+- `dedupe:buckets:<hex digit>`: 16 sorted sets, chosen by a bucket key's first hex digit,
   every score 0: one member per bucket entry, the packed key then the packed document
   number, so a bucket's entries are adjacent and oldest first (ZRANGEBYLEX).
-- `dedupe:bucket-keys:<2 hex digits>`: 256 sets, the packed keys of the non-empty buckets
-  of the same shard; their sizes add up to the bucket count.
+- `dedupe:bucket-keys:<hex digit>`: 16 sets, the packed keys of the non-empty buckets of
+  the same shard; their sizes add up to the bucket count.
 - `dedupe:counts`: hash with `paragraphs`.
 
 Why: almost every bucket holds a single document, and the key per bucket of format 1 cost
@@ -27,8 +27,9 @@ one ZADD and one SADD of many members and reads nothing first: counts come from 
 of the sets, never from asking "is this bucket new" per entry. A record is one string, not
 a hash of fields, so writing it is one allocation and a query reads many with one MGET.
 
-A batch is one MULTI/EXEC transaction, built in one buffer (the variadic commands by numpy)
-and sent at once: Redis runs it whole and alone, so a writer killed at any point leaves
+A batch is one MULTI/EXEC transaction of about 40 commands (the records in one MSET, each
+shard's entries in one ZADD and its keys in one SADD; the client reads a reply per
+command), built in one buffer (the variadic commands by numpy) and sent at once: Redis runs it whole and alone, so a writer killed at any point leaves
 whole batches (an unfinished transaction dies with its connection), and two writers never
 interleave inside a batch. Its first command is a Lua script removing the stored documents
 the batch replaces. Document numbers are taken (INCRBY) just before; the numbers of a
@@ -55,8 +56,10 @@ FORMAT = b"3"
 PREFIX = "dedupe:"
 # Bucket keys per script call when reading buckets, ids per round trip when reading records.
 _READ_CHUNK = 20000
-# Bucket entries and key sets are sharded by a key's first byte.
-_SHARDS = 256
+# Bucket entries and key sets are sharded by a key's first hex digit: every command of a
+# batch costs the client a reply to read, and 256 shards made 500 of them.
+_SHARD_BITS = 4
+_SHARDS = 1 << _SHARD_BITS
 _PACKED = numpy.dtype(">u8")
 _RECORD_HEADER = struct.Struct(">QIIQIII")
 
@@ -76,7 +79,7 @@ local function unfile(id)
   number = struct.pack(">I8", number)
   for position = 1, #keys, 8 do
     local key = string.sub(keys, position, position + 7)
-    local shard = string.format("%02x", string.byte(key, 1))
+    local shard = string.format("%x", math.floor(string.byte(key, 1) / 16))
     local entries = prefix .. "buckets:" .. shard
     redis.call("ZREM", entries, key .. number)
     if #redis.call("ZRANGEBYLEX", entries, "[" .. key .. low, "[" .. key .. high, "LIMIT", 0, 1) == 0 then
@@ -122,7 +125,7 @@ end
 local shard, group = nil, {}
 for start = 1, #keys, 8 do
   local key = string.sub(keys, start, start + 7)
-  local key_shard = string.format("%02x", string.byte(key, 1))
+  local key_shard = string.format("%x", math.floor(string.byte(key, 1) / 16))
   if key_shard ~= shard or #group == 4000 then
     if shard then
       collect(shard, group)
@@ -175,7 +178,7 @@ def _shard_commands(heads: Sequence[bytes], keys: numpy.ndarray, rows: numpy.nda
     >>> rows = numpy.frombuffer(b"abcdef", dtype=numpy.uint8).reshape(3, 2)
     >>> parts, count = _shard_commands(heads, numpy.array([1, 2, 1 << 63], dtype=numpy.uint64), rows, ["0"])
     >>> count, b"".join(parts)
-    (2, b'*6\\r\\n$4\\r\\nZADD\\r\\n$2\\r\\nz0\\r\\n$1\\r\\n0\\r\\n$2\\r\\nab\\r\\n$1\\r\\n0\\r\\n$2\\r\\ncd\\r\\n*4\\r\\n$4\\r\\nZADD\\r\\n$4\\r\\nz128\\r\\n$1\\r\\n0\\r\\n$2\\r\\nef\\r\\n')
+    (2, b'*6\\r\\n$4\\r\\nZADD\\r\\n$2\\r\\nz0\\r\\n$1\\r\\n0\\r\\n$2\\r\\nab\\r\\n$1\\r\\n0\\r\\n$2\\r\\ncd\\r\\n*4\\r\\n$4\\r\\nZADD\\r\\n$2\\r\\nz8\\r\\n$1\\r\\n0\\r\\n$2\\r\\nef\\r\\n')
     """
     count, width = rows.shape
     prologue = numpy.frombuffer(b"".join(map(_bulk, before_each)) + b"$%d\r\n" % width, dtype=numpy.uint8)
@@ -184,7 +187,7 @@ def _shard_commands(heads: Sequence[bytes], keys: numpy.ndarray, rows: numpy.nda
     table[:, len(prologue) : -2] = rows
     table[:, -2:] = numpy.frombuffer(b"\r\n", dtype=numpy.uint8)
     laid_out, row_size = memoryview(table.tobytes()), table.shape[1]
-    bounds = numpy.searchsorted(keys >> numpy.uint64(56), numpy.arange(_SHARDS + 1, dtype=numpy.uint64))
+    bounds = numpy.searchsorted(keys >> numpy.uint64(64 - _SHARD_BITS), numpy.arange(_SHARDS + 1, dtype=numpy.uint64))
     touched = numpy.flatnonzero(numpy.diff(bounds))
     arguments_per_row = len(before_each) + 1
     parts = []
@@ -199,15 +202,15 @@ def _packed_rows(values: numpy.ndarray) -> numpy.ndarray:
     return numpy.ascontiguousarray(values, dtype=_PACKED).view(numpy.uint8).reshape(-1, 8)
 
 
-def _record_commands(batch: RecordBatch, numbers: Sequence[int]) -> list[bytes]:
-    """The SET of each document's record, in RESP, cut from the batch's columns."""
+def _records_command(batch: RecordBatch, numbers: Sequence[int]) -> bytes:
+    """One MSET of every document's record, in RESP, cut from the batch's columns."""
     lines = batch.paragraph_lines.astype(">i8").tobytes()
     lengths = batch.paragraph_lengths.astype(">i8").tobytes()
     keys = _packed_rows(batch.keys).tobytes()
     text_hashes = batch.text_hashes.tolist()
     paragraph_bounds, text_bounds = batch.paragraph_bounds.tolist(), batch.text_bounds.tolist()
     fingerprint_bounds, key_bounds = batch.fingerprint_bounds.tolist(), batch.key_bounds.tolist()
-    commands = []
+    commands = []  # each record's key and value
     for position, (identifier, site, number) in enumerate(zip(batch.ids, batch.sites, numbers)):
         site = site.encode("utf-8")
         first, last = 8 * paragraph_bounds[position], 8 * paragraph_bounds[position + 1]
@@ -220,10 +223,10 @@ def _record_commands(batch: RecordBatch, numbers: Sequence[int]) -> list[bytes]:
         name = _document_key(identifier).encode("utf-8")
         size = len(header) + len(site) + 2 * (last - first) + len(text) + len(fingerprint) + len(document_keys)
         commands.append(
-            b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s%s%s%s%s%s%s\r\n"
+            b"$%d\r\n%s\r\n$%d\r\n%s%s%s%s%s%s%s\r\n"
             % (len(name), name, size, header, site, lines[first:last], lengths[first:last], text, fingerprint, document_keys)
         )
-    return commands
+    return b"".join([b"*%d\r\n$4\r\nMSET\r\n" % (1 + 2 * len(commands)), *commands])
 
 
 class RedisStore:
@@ -242,8 +245,8 @@ class RedisStore:
                 f"format {FORMAT.decode()}; use another database or rebuild the index"
             )
         self._remove_script = self.client.register_script(_UNFILE)
-        self._entry_heads = [_bulk("ZADD") + _bulk(f"{PREFIX}buckets:{shard:02x}") for shard in range(_SHARDS)]
-        self._key_heads = [_bulk("SADD") + _bulk(f"{PREFIX}bucket-keys:{shard:02x}") for shard in range(_SHARDS)]
+        self._entry_heads = [_bulk("ZADD") + _bulk(f"{PREFIX}buckets:{shard:x}") for shard in range(_SHARDS)]
+        self._key_heads = [_bulk("SADD") + _bulk(f"{PREFIX}bucket-keys:{shard:x}") for shard in range(_SHARDS)]
         self._members_script = self.client.register_script(_MEMBERS)
 
     def _call(self, function, *arguments, **options):
@@ -274,7 +277,7 @@ class RedisStore:
         number_bytes = packed_numbers.tobytes()
         ids = [identifier.encode("utf-8") for identifier in batch.ids]
         parts = [_command("EVAL", _UNFILE, 0, PREFIX, *ids)]
-        parts += _record_commands(batch, numbers.tolist())
+        parts.append(_records_command(batch, numbers.tolist()))
         names = [number_bytes[position * 8 : position * 8 + 8] for position in range(len(batch))]
         parts.append(_command("ZADD", f"{PREFIX}documents", *chain.from_iterable(zip(numbers.tolist(), ids))))
         parts.append(_command("HSET", f"{PREFIX}names", *chain.from_iterable(zip(names, ids))))
@@ -350,9 +353,9 @@ class RedisStore:
         pipe.zcard(f"{PREFIX}documents")
         pipe.hget(f"{PREFIX}counts", "paragraphs")
         for shard in range(_SHARDS):
-            pipe.scard(f"{PREFIX}bucket-keys:{shard:02x}")
+            pipe.scard(f"{PREFIX}bucket-keys:{shard:x}")
         for shard in range(_SHARDS):
-            pipe.zcard(f"{PREFIX}buckets:{shard:02x}")
+            pipe.zcard(f"{PREFIX}buckets:{shard:x}")
         documents, paragraphs, *sizes = self._call(pipe.execute)
         return {
             "documents": documents,
@@ -382,7 +385,7 @@ class RedisStore:
         filed = sum(_RECORD_HEADER.unpack(header)[2] for header in self._call(pipe.execute))
         entries = buckets = 0
         for shard in range(_SHARDS):
-            members = self._call(self.client.zrange, f"{PREFIX}buckets:{shard:02x}", 0, -1)
+            members = self._call(self.client.zrange, f"{PREFIX}buckets:{shard:x}", 0, -1)
             table = numpy.frombuffer(b"".join(members), dtype=_PACKED).reshape(-1, 2)
             entries += len(table)
             buckets += len(numpy.unique(table[:, 0]))
