@@ -44,16 +44,17 @@ texts = strategies.text(alphabet=strategies.characters(codec="utf-8"), max_size=
         strategies.tuples(texts, strategies.integers(1, 10**6), strategies.sampled_from(["repeated", "related"]), strategies.none() | strategies.integers(0, 4)),
         max_size=4,
     ),
+    compress=strategies.booleans(),
 )
 @hypothesis_settings(max_examples=200, deadline=None)
-def test_a_packed_document_unpacks_to_the_same_cleaned_document(paragraphs, removed):
+def test_a_packed_document_unpacks_to_the_same_cleaned_document(paragraphs, removed, compress):
     document = Document(id="x.txt", text="", site="s", warnings=("w",))
     clean = CleanDocument(
         document,
         tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(paragraphs)),
         tuple(Removal(*fields) for fields in removed),
     )
-    assert packed.unpack_document(document, packed.pack_document(clean)) == clean
+    assert packed.unpack_document(document, packed.pack_document(clean, compress=compress)) == clean
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["one-process", "two-workers"])

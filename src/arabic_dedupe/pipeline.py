@@ -486,12 +486,13 @@ def _scan(
 def _in_memory_job(
     prepared: Prepared, settings: Settings
 ) -> tuple[packed.PackedDocuments, list[list[str]], Fingerprints, dict[str, float]]:
-    """A prepared batch as it travels back from a worker: the cleaned texts packed (bytes
-    and strings cross processes far faster than paragraph objects), the matching forms,
+    """A prepared batch as it travels back from a worker: the cleaned texts packed,
+    uncompressed (bytes and strings cross processes far faster than paragraph objects,
+    and a corpus this size can hold its texts), the matching forms,
     and the fingerprints, of whose paragraph signatures only the bands paragraphs are
     paired by."""
     stopwatch = Stopwatch()
-    texts = packed.pack(prepared, settings, with_keys=False)
+    texts = packed.pack(prepared, settings, with_keys=False, compress=False)
     prints = with_paired_bands_only(prepared.fingerprints, settings)
     stopwatch.lap("pack")
     return texts, prepared.forms, prints, {**prepared.seconds, **stopwatch.seconds}
