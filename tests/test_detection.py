@@ -7,6 +7,7 @@ import itertools
 import numpy
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
+from rapidfuzz import fuzz
 
 from arabic_dedupe import candidates, verify
 from arabic_dedupe.cluster import star_clusters
@@ -275,3 +276,11 @@ def test_band_pairs_equal_brute_force(case) -> None:
     found = candidates.pairs_from_keys(keys, rows)
     assert len(found) == len(expected)
     assert {tuple(pair) for pair in found.tolist()} == {(int(a), int(b)) for a, b in expected}
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ابت ث", max_size=300), st.integers(0, 300), st.integers(0, 150), st.sampled_from([0.0, 90.0]))
+def test_a_lede_found_whole_scores_what_rapidfuzz_gives_it(haystack, start, length, cutoff):
+    needle = haystack[start : start + length]
+    expected = fuzz.partial_ratio(needle, haystack, score_cutoff=cutoff)
+    assert verify._partial_ratio(needle, haystack, cutoff) == expected

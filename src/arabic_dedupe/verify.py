@@ -156,10 +156,22 @@ def _lede_similarity(first: str, second: str, cutoff: float) -> float:
     rapidfuzz may stop early and return 0: the rule only needs to know they are not alike,
     and with a cutoff the second direction is measured only when the first falls short.
     """
-    score = fuzz.partial_ratio(first[:LEDE_NEEDLE], second, score_cutoff=cutoff * 100.0)
+    score = _partial_ratio(first[:LEDE_NEEDLE], second, cutoff * 100.0)
     if cutoff == 0.0 or score < cutoff * 100.0:
-        score = max(score, fuzz.partial_ratio(second[:LEDE_NEEDLE], first, score_cutoff=cutoff * 100.0))
+        score = max(score, _partial_ratio(second[:LEDE_NEEDLE], first, cutoff * 100.0))
     return score / 100.0
+
+
+def _partial_ratio(needle: str, haystack: str, cutoff: float) -> float:
+    """rapidfuzz's partial ratio; a needle found whole scores 100 without aligning it
+    (one in eleven borderline SaudiNewsNet pairs: copies that kept the lede's start).
+
+    >>> _partial_ratio("قال الوزير", "الرياض - قال الوزير اليوم", 90.0), _partial_ratio("", "نص", 0.0)
+    (100.0, 0.0)
+    """
+    if needle and needle in haystack:
+        return 100.0
+    return fuzz.partial_ratio(needle, haystack, score_cutoff=cutoff)
 
 
 # Candidate pairs come sorted, so a document's pairs are mostly near each other: a cache
