@@ -73,6 +73,8 @@ BUILD_PARAMETERS = (
     "strip_boilerplate",
     "normalizer_version",
 )
+# Most prepared batches one commit of `add_documents` takes together.
+GROUP_BATCHES = 4
 # Salts separating the kinds of bucket keys (arbitrary odd 64-bit constants).
 _TEXT_SALT = numpy.uint64(0x243F6A8885A308D3)
 _DOCUMENT_BAND_SALT = numpy.uint64(0x13198A2E03707345)
@@ -397,37 +399,46 @@ def add_documents(
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> AddResult:
-    """Add documents (replacing those with the same id), one committed batch at a time.
+    """Add documents (replacing those with the same id), in committed batches of
+    BATCH_DOCUMENTS (several in one commit when the store is behind).
 
     A process stopped part-way leaves the batches already committed, and nothing of the
-    batch in flight.
+    batches in flight.
     """
     claim(store, settings)
     added = batches = 0
 
     def committed(future) -> None:
         nonlocal added, batches
-        count = future.result()
-        added += count
-        batches += 1
-        if progress is not None:
-            progress(count)
+        for count in future.result():
+            added += count
+            batches += 1
+            if progress is not None:
+                progress(count)
 
-    def write(records: RecordBatch) -> int:
-        store.add(records)
-        return len(records)
+    def write(group: list[RecordBatch]) -> list[int]:
+        store.add(RecordBatch.join(group))
+        return [len(records) for records in group]
 
-    # One writer thread commits batch N while this thread prepares batch N+1: the wait
-    # for the database (Redis runs the batch's script, SQLite writes its pages) overlaps
-    # with fingerprinting. Batches still commit one at a time, in order.
+    # One writer thread commits while this thread prepares (or receives from the workers)
+    # the next batches: the wait for the database (Redis runs the transaction, SQLite
+    # writes its pages) overlaps with fingerprinting. Batches that arrive while a commit
+    # runs are committed together by the next one, up to GROUP_BATCHES: a commit costs
+    # much the same for one batch as for a few (SQLite rewrites the bucket pages a batch
+    # touches, and a batch touches most of them), and workers outpace the writer.
     with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = None
+        pending, waiting = None, []
         for records in _record_batches(list(documents), settings, jobs):
+            waiting.append(records)
+            if pending is not None and not pending.done() and len(waiting) < GROUP_BATCHES:
+                continue
             if pending is not None:
                 committed(pending)
-            pending = writer.submit(write, records)
+            pending, waiting = writer.submit(write, waiting), []
         if pending is not None:
             committed(pending)
+        if waiting:
+            committed(writer.submit(write, waiting))
     return AddResult(added=added, batches=batches, indexed=store.counts()["documents"])
 
 

@@ -69,6 +69,33 @@ class RecordBatch(Sequence):
             key_bounds=numpy.searchsorted(owners, numpy.arange(len(documents) + 1)).astype(numpy.int64),
         )
 
+    @classmethod
+    def join(cls, batches: Sequence[RecordBatch]) -> RecordBatch:
+        """One batch of the documents of `batches`, in order.
+
+        >>> first = RecordBatch.of([StoredDocument("a", "s", (("نص", 1),), 1, b"f", (3,))])
+        >>> second = RecordBatch.of([StoredDocument("b", "t", (("x", 2), ("y", 5)), 2, b"gh", (1, 2))])
+        >>> joined = RecordBatch.join([first, second])
+        >>> list(joined) == [first[0], second[0]], joined.key_bounds.tolist()
+        (True, [0, 1, 3])
+        """
+        if len(batches) == 1:
+            return batches[0]
+        return cls(
+            ids=tuple(chain.from_iterable(batch.ids for batch in batches)),
+            sites=tuple(chain.from_iterable(batch.sites for batch in batches)),
+            text_hashes=numpy.concatenate([batch.text_hashes for batch in batches]).astype(numpy.uint64),
+            texts=b"".join(batch.texts for batch in batches),
+            text_bounds=_joined_bounds([batch.text_bounds for batch in batches]),
+            paragraph_bounds=_joined_bounds([batch.paragraph_bounds for batch in batches]),
+            paragraph_lines=numpy.concatenate([batch.paragraph_lines for batch in batches]).astype(numpy.int64),
+            paragraph_lengths=numpy.concatenate([batch.paragraph_lengths for batch in batches]).astype(numpy.int64),
+            fingerprints=b"".join(batch.fingerprints for batch in batches),
+            fingerprint_bounds=_joined_bounds([batch.fingerprint_bounds for batch in batches]),
+            keys=numpy.concatenate([batch.keys for batch in batches]).astype(numpy.uint64),
+            key_bounds=_joined_bounds([batch.key_bounds for batch in batches]),
+        )
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -146,6 +173,19 @@ def split_paragraphs(text: str, lines: Sequence[int], lengths: Sequence[int]) ->
         paragraphs.append((text[offset : offset + length], line))
         offset += length
     return tuple(paragraphs)
+
+
+def _joined_bounds(parts: Sequence[numpy.ndarray]) -> numpy.ndarray:
+    """Offsets of several batches' pieces laid end to end, each batch's shifted past the last.
+
+    >>> _joined_bounds([numpy.array([0, 2, 5]), numpy.array([0, 1])]).tolist()
+    [0, 2, 5, 6]
+    """
+    shifted, end = [numpy.zeros(1, dtype=numpy.int64)], 0
+    for bounds in parts:
+        shifted.append(numpy.asarray(bounds[1:], dtype=numpy.int64) + end)
+        end += int(bounds[-1])
+    return numpy.concatenate(shifted)
 
 
 def _bounds(lengths: Sequence[int]) -> numpy.ndarray:
