@@ -60,7 +60,11 @@ def pairs_from_keys(keys: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
         return numpy.zeros((0, 2), dtype=numpy.int64)
     pairs = numpy.concatenate(found).astype(numpy.int64)
     pairs.sort(axis=1)
-    return numpy.unique(pairs, axis=0)
+    # Each pair as one integer (first * width + second orders like the pair): unique over
+    # one column sorts several times faster than over rows.
+    width = int(pairs[:, 1].max()) + 1
+    distinct = numpy.unique(pairs[:, 0] * width + pairs[:, 1])
+    return numpy.stack((distinct // width, distinct % width), axis=1)
 
 
 def lsh_candidates(signatures: numpy.ndarray, rows: numpy.ndarray, bands: int, rows_per_band: int) -> numpy.ndarray:
