@@ -275,7 +275,7 @@ def test_band_pairs_equal_brute_force(case) -> None:
     }
     found = candidates.pairs_from_keys(keys, rows)
     assert len(found) == len(expected)
-    assert found.tolist() == sorted((int(a), int(b)) for a, b in expected)
+    assert found.tolist() == sorted([int(a), int(b)] for a, b in expected)
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
