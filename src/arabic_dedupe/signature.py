@@ -8,10 +8,12 @@ same values several times faster.
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import dataclasses
+import importlib
+import sys
 from dataclasses import dataclass
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy
 import xxhash
@@ -47,7 +49,7 @@ _IS_DIGIT = _digit_table()
 WORD_CHARACTER, DIGIT_CHARACTER = 1, 2
 CHARACTER_CLASSES = _IS_WORD_CHARACTER.astype(numpy.uint8) * WORD_CHARACTER | _IS_DIGIT.astype(numpy.uint8) * DIGIT_CHARACTER
 # Batches of fewer characters take the numpy path unless the caller asks. Loading the kernel
-# costs a process about 0.45 s once (numba's import pulls in scipy; 1.5 s the very first
+# costs a process about 0.3 s once (1.5 s the very first
 # time, to compile) and saves about 45 ns a character, so it pays only over millions of
 # characters: a scan of a few files stays with numpy, a full batch of news articles
 # (500 documents, 0.6 to 1 million characters) is taken as a sign of a large corpus.
@@ -253,9 +255,26 @@ def _compiled_kernel():
     Imported on first use, not with this module, which a scan of a few files should not pay.
     """
     try:
-        return importlib.import_module("arabic_dedupe.signature_kernel")
+        with _without_scipy_blas():
+            return importlib.import_module("arabic_dedupe.signature_kernel")
     except ImportError:
         return None
+
+
+@contextlib.contextmanager
+def _without_scipy_blas() -> Iterator[None]:
+    """numba looks for SciPy's BLAS the first time it compiles or loads a function (loading
+    SciPy: 0.15 s), for linear algebra the kernel never does. Meanwhile that module is
+    marked missing; it is importable again afterwards."""
+    blas = "scipy.linalg.cython_blas"
+    hidden = blas not in sys.modules
+    if hidden:
+        sys.modules[blas] = None
+    try:
+        yield
+    finally:
+        if hidden and sys.modules.get(blas, "") is None:
+            del sys.modules[blas]
 
 
 def load_compiled_kernel() -> bool:
@@ -267,7 +286,8 @@ def load_compiled_kernel() -> bool:
     kernel = _compiled_kernel()
     if kernel is None:
         return False
-    fingerprint([["تحميل"]], shingle_size=1, permutations=Permutations.create(1, 0), compiled=True)
+    with _without_scipy_blas():
+        fingerprint([["تحميل"]], shingle_size=1, permutations=Permutations.create(1, 0), compiled=True)
     return True
 
 
