@@ -330,3 +330,60 @@ def meeting_documents(packed: PackedDocuments) -> numpy.ndarray:
     meeting[with_text[_sharing_rows(packed.document_keys, with_text)]] = True
     meeting[packed.paragraph_documents[_sharing_rows(packed.paragraph_keys)]] = True
     return numpy.flatnonzero(meeting)
+
+
+@dataclass(frozen=True, eq=False)
+class PackedForms(Sequence):
+    """The matching forms of documents (a list of paragraph forms each), end to end in one
+    string: what a worker sends back of a batch's forms, and what a scan keeps of them.
+
+    One string and two arrays cross processes and sit in memory far cheaper than one
+    string object per paragraph (165,000 for SaudiNewsNet), and indexing a document cuts
+    its forms out again.
+
+    >>> forms = PackedForms.of([["قال الوزير", "اليوم"], [], [""]])
+    >>> forms[0], forms[1], forms[2], len(forms)
+    (['قال الوزير', 'اليوم'], [], [''], 3)
+    >>> join_forms([forms, PackedForms.of([["خبر"]])])[3]
+    ['خبر']
+    """
+
+    text: str
+    starts: numpy.ndarray  # int64 where each form starts in text, then len(text)
+    bounds: numpy.ndarray  # int64 first form of each document, then the number of forms
+
+    @classmethod
+    def of(cls, forms: Sequence[Sequence[str]]) -> PackedForms:
+        flat = [form for document in forms for form in document]
+        starts = numpy.zeros(len(flat) + 1, dtype=numpy.int64)
+        numpy.cumsum([len(form) for form in flat], out=starts[1:])
+        bounds = numpy.zeros(len(forms) + 1, dtype=numpy.int64)
+        numpy.cumsum([len(document) for document in forms], out=bounds[1:])
+        return cls("".join(flat), starts, bounds)
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[index] for index in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        first, last = int(self.bounds[position]), int(self.bounds[position + 1])
+        starts = self.starts[first : last + 1].tolist()
+        return [self.text[start:end] for start, end in zip(starts, starts[1:])]
+
+
+def join_forms(parts: Iterable[PackedForms]) -> PackedForms:
+    """Consecutive PackedForms as one (the parts' strings joined once)."""
+    texts, starts, bounds = [], [numpy.zeros(1, dtype=numpy.int64)], [numpy.zeros(1, dtype=numpy.int64)]
+    characters = forms = 0
+    for part in parts:
+        texts.append(part.text)
+        starts.append(part.starts[1:] + characters)
+        bounds.append(part.bounds[1:] + forms)
+        characters += len(part.text)
+        forms += int(part.bounds[-1])
+    return PackedForms("".join(texts), numpy.concatenate(starts), numpy.concatenate(bounds))

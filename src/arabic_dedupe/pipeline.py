@@ -458,21 +458,21 @@ def _scan(
     finish = functools.partial(_in_memory_job, settings=settings)
     for part, part_forms, part_prints, part_seconds in prepared_batches(documents, settings, jobs=jobs, finish=finish):
         texts.append(part)
-        forms += part_forms
+        forms.append(part_forms)
         prints.append(part_prints)
         seconds.update(part_seconds)
         if progress is not None:
             progress(len(part))
     if not texts:  # no documents: one empty batch, so the arrays have their shapes
         empty = _in_memory_job(prepare_batch([], {}, settings), settings)
-        texts, forms, prints = [empty[0]], empty[1], [empty[2]]
+        texts, forms, prints = [empty[0]], [empty[1]], [empty[2]]
     cleaned = packed.join(texts)
     stopwatch.lap("prepare")
     # Per-stage seconds of the per-document stages, summed over the worker processes.
     stopwatch.seconds.update({stage: round(value, 4) for stage, value in seconds.items()})
     report = detect(
         cleaned,
-        forms,
+        packed.join_forms(forms),
         concatenate(prints),
         settings,
         skipped=tuple(skipped),
@@ -485,17 +485,17 @@ def _scan(
 
 def _in_memory_job(
     prepared: Prepared, settings: Settings
-) -> tuple[packed.PackedDocuments, list[list[str]], Fingerprints, dict[str, float]]:
+) -> tuple[packed.PackedDocuments, packed.PackedForms, Fingerprints, dict[str, float]]:
     """A prepared batch as it travels back from a worker: the cleaned texts packed,
     uncompressed (bytes and strings cross processes far faster than paragraph objects,
-    and a corpus this size can hold its texts), the matching forms,
+    and a corpus this size can hold its texts), the matching forms packed,
     and the fingerprints, of whose paragraph signatures only the bands paragraphs are
     paired by."""
     stopwatch = Stopwatch()
     texts = packed.pack(prepared, settings, with_keys=False, compress=False)
     prints = with_paired_bands_only(prepared.fingerprints, settings)
     stopwatch.lap("pack")
-    return texts, prepared.forms, prints, {**prepared.seconds, **stopwatch.seconds}
+    return texts, packed.PackedForms.of(prepared.forms), prints, {**prepared.seconds, **stopwatch.seconds}
 
 
 def with_paired_bands_only(prints: Fingerprints, settings: Settings) -> Fingerprints:
