@@ -222,3 +222,16 @@ def test_pair_similarities_keep_the_order_of_the_pairs(monkeypatch):
     assert any(value is not None for value in expected) and None in expected
     monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
     assert pipeline.pair_similarities(comparer, pairs, jobs=2) == expected
+
+
+@given(
+    documents=strategies.lists(strategies.lists(texts, max_size=4), max_size=8),
+    cut=strategies.integers(0, 8),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_packed_forms_give_back_every_document_s_forms(documents, cut):
+    whole = packed.PackedForms.of(documents)
+    assert [whole[index] for index in range(len(whole))] == documents
+    assert whole[:] == documents
+    joined = packed.join_forms([packed.PackedForms.of(documents[:cut]), packed.PackedForms.of(documents[cut:])])
+    assert list(joined) == documents
