@@ -385,3 +385,38 @@ def test_processes_creating_one_sqlite_index_at_once_all_succeed(tmp_path):
         for process in processes:
             process.join(timeout=60)
         assert [results.get(timeout=5) for _ in processes] == ["ok"] * 4
+
+
+# --- record batches (what `index add` workers send and stores write from) ----------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(documents=st.lists(records, max_size=6), split=st.integers(0, 6))
+def test_a_record_batch_round_trips_its_documents(documents, split):
+    from arabic_dedupe.stores.batch import RecordBatch
+
+    expected = [dataclasses.replace(document, keys=tuple(sorted(document.keys))) for document in documents]
+    batch = RecordBatch.of(documents)
+    assert list(batch) == expected
+    assert list(RecordBatch.join([RecordBatch.of(documents[:split]), RecordBatch.of(documents[split:])])) == expected
+    assert list(batch[1:4]) == expected[1:4]
+    positions = [position for position in (2, 0) if position < len(expected)]
+    assert list(batch.select(positions)) == [expected[position] for position in positions]
+
+
+def test_a_record_batch_keeps_the_last_copy_of_an_id():
+    from arabic_dedupe.stores.batch import RecordBatch
+
+    batch = RecordBatch.of([record("a", keys=(1,)), record("b"), record("a", keys=(2,), site="later")])
+    assert [(document.id, document.site, document.keys) for document in batch.latest()] == [("b", "site", (1, 2)), ("a", "later", (2,))]
+
+
+def test_stores_add_record_batches_and_lists_alike(make_store):
+    from arabic_dedupe.stores.batch import RecordBatch
+
+    documents = [record("a", keys=(1, 2), paragraphs=(("أولى", 1), ("ثانية", 4))), record("b", keys=(2,), site="")]
+    from_list, from_batch = make_store(), make_store()
+    from_list.add(documents)
+    from_batch.add(RecordBatch.of(documents))
+    assert list(from_batch.documents()) == list(from_list.documents()) == documents
+    assert from_batch.counts() == from_list.counts()
