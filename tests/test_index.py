@@ -7,6 +7,7 @@ batch with an exact copy, an edited copy, a shared paragraph and a duplicate pai
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import numpy
@@ -22,6 +23,7 @@ from arabic_dedupe.pipeline import fingerprint_documents, scan_documents, with_p
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.signature import concatenate
 from arabic_dedupe.stores import open_store
+from arabic_dedupe.stores.memory import MemoryStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "index"
 INDEXED = "fixtures/index/indexed/agency/"
@@ -277,3 +279,36 @@ def test_every_backend_gives_the_same_report(backend, tmp_path, request):
     assert report.paragraph_clusters == expected.paragraph_clusters
     assert index.check(store) == []
     store.close()
+
+
+def test_batches_prepared_while_a_commit_runs_are_committed_together(monkeypatch):
+    # The first commit is held until four batches are prepared: batches 2 and 3 arrive
+    # while it runs, so the next commit takes them (and maybe more) at once, whole.
+    prepared, released = [], threading.Event()
+    records_of = index.records_of
+
+    def counted_records_of(batch, settings):
+        prepared.append(len(batch.cleaned))
+        if len(prepared) == 4:
+            released.set()
+        return records_of(batch, settings)
+
+    class HeldStore(MemoryStore):
+        def __init__(self):
+            super().__init__()
+            self.sizes = []
+
+        def add(self, documents):
+            if not self.sizes:
+                assert released.wait(timeout=60)
+            self.sizes.append(len(documents))
+            super().add(documents)
+
+    monkeypatch.setattr(index, "records_of", counted_records_of)
+    documents = [Document(id=f"doc-{number:04d}", text=f"خبر رقم {number} عن الطقس في المدينة") for number in range(2500)]
+    store, progress = HeldStore(), []
+    result = index.add_documents(store, documents, Settings(strip_boilerplate=False), progress=progress.append)
+    assert (result.added, result.batches, result.indexed) == (2500, 5, 2500)
+    assert progress == [500] * 5
+    assert store.sizes[0] == 500 and store.sizes[1] >= 1000
+    assert all(size % 500 == 0 for size in store.sizes) and sum(store.sizes) == 2500
