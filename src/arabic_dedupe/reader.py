@@ -39,7 +39,6 @@ from arabic_dedupe.decoding import (
     repair_mojibake,
     replace_invalid_utf8,
 )
-from arabic_dedupe.html_input import article_document
 from arabic_dedupe.model import Document, Skipped
 
 # One document is held in memory whole; a bigger file is almost always a dump that
@@ -249,6 +248,10 @@ def _read_file(path: str, info: os.stat_result, options: _Options) -> Iterator[D
         else:
             document = _document_from_bytes(data, shown, _site(path), _name_warnings(path, shown))
             if isinstance(document, Document) and path.lower().endswith(_HTML_SUFFIXES):
+                # Imported for the first page: the extraction libraries take 0.1 s to load,
+                # which a scan of text or JSONL files should not pay.
+                from arabic_dedupe.html_input import article_document
+
                 document = article_document(document)
             yield document
     except OSError as error:
