@@ -10,7 +10,7 @@ What a document leaves in a store
   dtypes fixed here (`encode_fingerprints`); nothing is pickled, so an index file from
   someone else cannot run code. Of each paragraph signature only the columns a scan pairs
   paragraphs by are kept (`pipeline.with_paired_bands_only`, 64 of 128 by default): the
-  rest is never read, and it was a third of what an `index add` wrote;
+  other half was never read, and an eighth of what an `index add` wrote;
 - its bucket keys (unsigned 64-bit), one bucket per:
   * exact text hash (the exact-duplicate fast path),
   * LSH band of the document signature (`candidates.band_keys`),
@@ -58,7 +58,7 @@ from arabic_dedupe.pipeline import (
 )
 from arabic_dedupe.signature import Fingerprints, concatenate, mix64
 from arabic_dedupe.stores import Store, StoredDocument, open_store
-from arabic_dedupe.stores.batch import RecordBatch
+from arabic_dedupe.stores.batch import RecordBatch, offsets
 
 # Parameters that decide what is stored (signatures, buckets, kept paragraphs): an index
 # built with other values holds incomparable fingerprints.
@@ -86,8 +86,7 @@ _MAGIC = b"ADF2"
 _HEADER = struct.Struct("<4sIIIII")
 # Earlier versions' magics: their fingerprints hold something else, the index is rebuilt.
 _OLD_MAGICS = (b"ADF1",)
-
-
+# What `check` rebuilds a Settings from, out of the recorded parameters.
 _SETTING_NAMES = frozenset(field.name for field in dataclasses.fields(Settings))
 
 
@@ -362,19 +361,15 @@ def records_of(prepared: Prepared, settings: Settings) -> RecordBatch:
         sites=tuple(document.document.site for document in prepared.cleaned),
         text_hashes=prepared.fingerprints.text_hashes.astype(numpy.uint64),
         texts=b"".join(texts),
-        text_bounds=_bounds(texts),
-        paragraph_bounds=numpy.concatenate(([0], numpy.cumsum([len(document.paragraphs) for document in prepared.cleaned], dtype=numpy.int64))),
+        text_bounds=offsets([len(text) for text in texts]),
+        paragraph_bounds=offsets([len(document.paragraphs) for document in prepared.cleaned]),
         paragraph_lines=numpy.array([paragraph.line for paragraph in paragraphs], dtype=numpy.int64),
         paragraph_lengths=numpy.array([len(paragraph.text) for paragraph in paragraphs], dtype=numpy.int64),
         fingerprints=b"".join(encoded),
-        fingerprint_bounds=_bounds(encoded),
+        fingerprint_bounds=offsets([len(data) for data in encoded]),
         keys=keys,
         key_bounds=key_bounds,
     )
-
-
-def _bounds(parts: Sequence[bytes]) -> numpy.ndarray:
-    return numpy.concatenate(([0], numpy.cumsum([len(part) for part in parts], dtype=numpy.int64)))
 
 
 def _record_batches(documents: list[Document], settings: Settings, jobs: int) -> Iterator[RecordBatch]:

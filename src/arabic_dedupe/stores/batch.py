@@ -59,12 +59,12 @@ class RecordBatch(Sequence):
             sites=tuple(document.site for document in documents),
             text_hashes=numpy.array([document.text_hash for document in documents], dtype=numpy.uint64),
             texts=b"".join(texts),
-            text_bounds=_bounds([len(text) for text in texts]),
-            paragraph_bounds=_bounds([len(document.paragraphs) for document in documents]),
+            text_bounds=offsets([len(text) for text in texts]),
+            paragraph_bounds=offsets([len(document.paragraphs) for document in documents]),
             paragraph_lines=numpy.array([line for _, line in rows], dtype=numpy.int64),
             paragraph_lengths=numpy.array([len(text) for text, _ in rows], dtype=numpy.int64),
             fingerprints=b"".join(document.fingerprint for document in documents),
-            fingerprint_bounds=_bounds([len(document.fingerprint) for document in documents]),
+            fingerprint_bounds=offsets([len(document.fingerprint) for document in documents]),
             keys=keys,
             key_bounds=numpy.searchsorted(owners, numpy.arange(len(documents) + 1)).astype(numpy.int64),
         )
@@ -132,7 +132,7 @@ class RecordBatch(Sequence):
             return b"".join(data[bounds[position] : bounds[position + 1]] for position in positions)
 
         def sizes(bounds: numpy.ndarray) -> numpy.ndarray:
-            return _bounds([bounds[position + 1] - bounds[position] for position in positions])
+            return offsets([bounds[position + 1] - bounds[position] for position in positions])
 
         paragraph_rows = rows(self.paragraph_bounds)
         return RecordBatch(
@@ -188,10 +188,10 @@ def _joined_bounds(parts: Sequence[numpy.ndarray]) -> numpy.ndarray:
     return numpy.concatenate(shifted)
 
 
-def _bounds(lengths: Sequence[int]) -> numpy.ndarray:
-    """Offsets of pieces of these lengths laid end to end, from 0.
+def offsets(lengths: Sequence[int]) -> numpy.ndarray:
+    """Offsets of pieces of these lengths laid end to end, from 0 (a batch's bounds).
 
-    >>> _bounds([3, 0, 2]).tolist()
+    >>> offsets([3, 0, 2]).tolist()
     [0, 3, 3, 5]
     """
     return numpy.concatenate(([0], numpy.cumsum(numpy.asarray(lengths, dtype=numpy.int64)))).astype(numpy.int64)

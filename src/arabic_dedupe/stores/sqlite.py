@@ -41,7 +41,7 @@ import numpy
 
 from arabic_dedupe.errors import StoreError
 from arabic_dedupe.stores import StoredDocument
-from arabic_dedupe.stores.batch import RecordBatch, split_paragraphs
+from arabic_dedupe.stores.batch import RecordBatch, offsets, split_paragraphs
 
 FORMAT = "2"
 # Writers wait this long for another process's batch to commit before giving up.
@@ -107,10 +107,6 @@ def _pieces(bounds: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
     """
     bounds = numpy.asarray(bounds, dtype=numpy.int64)
     return bounds[:-1] + 1, numpy.diff(bounds)
-
-
-def _bounds_of(parts: Sequence[bytes]) -> numpy.ndarray:
-    return numpy.concatenate(([0], numpy.cumsum([len(part) for part in parts], dtype=numpy.int64)))
 
 
 def _unsigned(value: int) -> int:
@@ -241,8 +237,8 @@ class SQLiteStore:
         columns = [
             numpy.diff(batch.paragraph_bounds),
             batch.text_hashes.view(numpy.int64),
-            *_pieces(_bounds_of(ids)),
-            *_pieces(_bounds_of(sites)),
+            *_pieces(offsets([len(identifier) for identifier in ids])),
+            *_pieces(offsets([len(site) for site in sites])),
             *_pieces(batch.text_bounds),
             *_pieces(batch.paragraph_bounds * 16),
             *_pieces(batch.fingerprint_bounds),
