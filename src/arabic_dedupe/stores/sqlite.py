@@ -15,16 +15,16 @@ numbers):
   (an 8-byte BLOB), so one bucket's members are adjacent on disk and come out oldest first.
 - 16 KiB pages: a batch's commit writes a quarter of the pages 4 KiB ones took.
 
-A batch goes in with two statements, whatever its size: the records' texts, paragraph
-shapes, fingerprints and keys as one BLOB each, cut by `substr` at offsets `json_each`
-reads from one JSON array of integers; the bucket entries as one BLOB of packed keys
-(sorted, so each b-tree page is visited once) cut the same way. sqlite3 lets go of Python's global lock for each step of a
-statement, so an `executemany` of 665,000 bucket rows in `index add`'s writer thread
-waited for the lock 665,000 times while the preparing thread held it; two statements run
-alongside it on the other core instead.
+A batch goes in with two statements, whatever its size: the records' ids, sites, texts,
+paragraph shapes, fingerprints and keys as one BLOB each, cut by `substr` at offsets
+`json_each` reads from one JSON array of integers; the bucket entries as one BLOB of packed
+keys (sorted, so each b-tree page is visited once) cut the same way. Why: sqlite3 lets go
+of Python's global lock for each step of a statement, so an `executemany` of 665,000
+bucket rows in `index add`'s writer thread waited for the lock 665,000 times while the
+preparing thread held it (up to 5 ms each); two statements run alongside it instead.
 
-Nothing is ever unpickled: text is JSON, numbers are integers, arrays are raw bytes whose
-dtype is fixed by the code. Each `add` or `remove` is one `BEGIN IMMEDIATE` transaction,
+Nothing is ever unpickled: text is UTF-8, parameters JSON, numbers integers, arrays raw
+bytes whose dtype is fixed by the code. Each `add` or `remove` is one `BEGIN IMMEDIATE` transaction,
 so a process killed at any point leaves the batches that committed and nothing else, and
 concurrent writers queue on SQLite's lock (busy timeout) instead of failing.
 """
@@ -67,6 +67,7 @@ _SCHEMA = (
 )
 _COLUMNS = "id, site, text, paragraph_shape, text_hash, fingerprint, keys"
 PAGE_SIZE = 16384
+# The write-ahead log is copied back into the file when it holds this much.
 WAL_CHECKPOINT_BYTES = 80 * 1024 * 1024
 _PACKED = numpy.dtype(">u8")
 # One batch's records, numbered from ?2 in order: ?1 is a JSON array with, per record, the
