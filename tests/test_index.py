@@ -298,11 +298,11 @@ def test_batches_prepared_while_a_commit_runs_are_committed_together(monkeypatch
             super().__init__()
             self.sizes = []
 
-        def add(self, documents):
+        def write(self, encoded):
             if not self.sizes:
                 assert released.wait(timeout=60)
-            self.sizes.append(len(documents))
-            super().add(documents)
+            self.sizes.append(len(encoded))
+            super().write(encoded)
 
     monkeypatch.setattr(index, "records_of", counted_records_of)
     documents = [Document(id=f"doc-{number:04d}", text=f"خبر رقم {number} عن الطقس في المدينة") for number in range(2500)]

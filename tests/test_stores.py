@@ -128,8 +128,20 @@ def test_counts_add_up_documents_paragraphs_and_buckets(store):
 
 def test_an_empty_batch_changes_nothing(store):
     store.add([])
+    store.write(store.encode([]))
     assert store.counts()["documents"] == 0
     assert store.remove([]) == []
+
+
+def test_a_batch_encoded_earlier_is_written_as_add_would(store):
+    # `index add` lays the next batch out while the previous one is being written.
+    later = store.encode([record("b", keys=(2, 3)), record("a", keys=(1,), site="again")])
+    store.add([record("a", keys=(1, 2))])
+    store.write(later)
+    assert [(document.id, document.site) for document in store.documents()] == [("a", "again"), ("b", "site")]
+    assert store.members([2], limit=10) == {"b"}
+    assert store.counts() == {"documents": 2, "paragraphs": 2, "buckets": 3, "bucket_entries": 3}
+    assert store.check() == []
 
 
 identifiers = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)

@@ -415,29 +415,35 @@ def add_documents(
             if progress is not None:
                 progress(count)
 
-    def write(group: list[RecordBatch]) -> list[int]:
-        store.add(RecordBatch.join(group))
-        return [len(records) for records in group]
+    def write(encoded: object, counts: list[int]) -> list[int]:
+        store.write(encoded)
+        return counts
 
     # One writer thread commits while this thread prepares (or receives from the workers)
-    # the next batches: the wait for the database (Redis runs the transaction, SQLite
-    # writes its pages) overlaps with fingerprinting. Batches that arrive while a commit
-    # runs are committed together by the next one, up to GROUP_BATCHES: a commit costs
-    # much the same for one batch as for a few (SQLite rewrites the bucket pages a batch
-    # touches, and a batch touches most of them), and workers outpace the writer.
+    # the next batches and lays them out for the store (`Store.encode`): the wait for the
+    # database (Redis runs the transaction, SQLite writes its pages) overlaps with both.
+    # Batches that arrive while a commit runs are committed together by the next one, up
+    # to GROUP_BATCHES: a commit costs much the same for one batch as for a few (SQLite
+    # rewrites the bucket pages a batch touches, and a batch touches most of them), and
+    # workers outpace the writer.
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending, waiting = None, []
-        for records in _record_batches(list(documents), settings, jobs):
-            waiting.append(records)
-            if pending is not None and not pending.done() and len(waiting) < GROUP_BATCHES:
-                continue
+
+        def submit() -> None:
+            nonlocal pending, waiting
+            encoded = store.encode(RecordBatch.join(waiting))
             if pending is not None:
                 committed(pending)
-            pending, waiting = writer.submit(write, waiting), []
+            pending, waiting = writer.submit(write, encoded, [len(records) for records in waiting]), []
+
+        for records in _record_batches(list(documents), settings, jobs):
+            waiting.append(records)
+            if pending is None or pending.done() or len(waiting) == GROUP_BATCHES:
+                submit()
+        if waiting:
+            submit()
         if pending is not None:
             committed(pending)
-        if waiting:
-            committed(writer.submit(write, waiting))
     return AddResult(added=added, batches=batches, indexed=store.counts()["documents"])
 
 

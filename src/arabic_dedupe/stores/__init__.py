@@ -8,7 +8,8 @@ Contract (tests/test_stores.py runs it over every backend):
 - `claim(parameters)` stores the parameters of an empty store and returns what the store
   holds, atomically, so two processes creating one index agree on who won.
 - `add(documents)` writes one batch all or nothing. Re-adding an id replaces the old record
-  and its bucket entries.
+  and its bucket entries. It is `write(encode(documents))`: `encode` lays the batch out
+  (no lock, no transaction), `write` stores it.
 - `members(keys, limit)` returns the ids filed under any of `keys`, at most `limit` per key
   (the ones added first), so a bucket every article of a site shares stays cheap.
 - `remove(ids)` deletes records and their bucket entries, returning the ids it found.
@@ -55,7 +56,14 @@ class Store(Protocol):
         """Record `parameters` if none are recorded yet; return the recorded ones."""
 
     def add(self, documents: Sequence[StoredDocument]) -> None:
-        """Store one batch atomically (replacing records with the same ids)."""
+        """Store one batch atomically (replacing records with the same ids): `write(encode(documents))`."""
+
+    def encode(self, documents: Sequence[StoredDocument]) -> object:
+        """`documents` laid out for `write`: the part of `add` that needs no lock, so a
+        caller can do it while another thread writes the previous batch."""
+
+    def write(self, encoded: object) -> None:
+        """Store one batch `encode` laid out, atomically."""
 
     def members(self, keys: Iterable[int], limit: int) -> set[str]:
         """Ids filed under any of `keys`, at most `limit` per key, earliest added first."""

@@ -31,7 +31,13 @@ class MemoryStore:
         return copy.deepcopy(self._parameters)
 
     def add(self, documents: Sequence[StoredDocument]) -> None:
-        for document in documents:
+        self.write(self.encode(documents))
+
+    def encode(self, documents: Sequence[StoredDocument]) -> list[StoredDocument]:
+        return list(documents)
+
+    def write(self, encoded: list[StoredDocument]) -> None:
+        for document in encoded:
             document = dataclasses.replace(document, keys=tuple(sorted(set(document.keys))))
             self._unfile(document.id)
             self._sequence += 1

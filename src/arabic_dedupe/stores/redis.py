@@ -267,8 +267,13 @@ class RedisStore:
         return self.parameters()
 
     def add(self, documents: Sequence[StoredDocument]) -> None:
+        self.write(self.encode(documents))
+
+    def encode(self, documents: Sequence[StoredDocument]) -> tuple[bytes, int] | None:
+        """The batch's MULTI/EXEC in RESP, and how many commands it queues. Its document
+        numbers are taken here: numbers of a batch never written stay unused."""
         if not documents:
-            return
+            return None
         batch = RecordBatch.of(documents).latest()
         keys, owners = batch.keys, batch.key_owners
         last = self._call(self.client.incrby, f"{PREFIX}sequence", len(batch))
@@ -296,14 +301,18 @@ class RedisStore:
                 shard_parts, shard_count = _shard_commands(heads, shard_keys, rows, before_each)
                 parts += shard_parts
                 command_count += shard_count
-        self._call(self._transaction, parts, command_count)
+        return b"".join([_command("MULTI"), *parts, _command("EXEC")]), command_count
 
-    def _transaction(self, parts: list[bytes], command_count: int) -> list:
-        """Run commands (`parts` of them in RESP) as one MULTI/EXEC, sent in one buffer."""
+    def write(self, encoded: tuple[bytes, int] | None) -> None:
+        if encoded is not None:
+            self._call(self._transaction, *encoded)
+
+    def _transaction(self, transaction: bytes, command_count: int) -> list:
+        """Run a MULTI/EXEC of `command_count` commands (in RESP, one buffer)."""
         pool = self.client.connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_packed_command([b"".join([_command("MULTI"), *parts, _command("EXEC")])])
+            connection.send_packed_command([transaction])
             # MULTI's OK and a QUEUED per command; an error reply raises here, and the
             # transaction goes with the connection.
             for _ in range(command_count + 1):

@@ -36,6 +36,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy
 
@@ -85,8 +86,9 @@ SELECT ?2 + key,
 FROM json_each(?1)
 """
 # One batch's bucket entries: the packed keys (?1) and, in the same order, a JSON array of
-# the document numbers (?2), whose positions say which 8 bytes of ?1 are the key.
-_INSERT_ENTRIES = "INSERT INTO buckets SELECT substr(?1, 8 * key + 1, 8), value FROM json_each(?2)"
+# the documents' positions in the batch (?2, numbered from ?3), whose positions say which 8
+# bytes of ?1 are the key.
+_INSERT_ENTRIES = "INSERT INTO buckets SELECT substr(?1, 8 * key + 1, 8), ?3 + value FROM json_each(?2)"
 # The entries of the buckets whose packed keys make up ?1; ?2 is a JSON array with one
 # element per key, only there to count them (SQLite 3.40 has no series function).
 _SELECT_ENTRIES = """
@@ -94,6 +96,17 @@ SELECT key, document FROM buckets
 WHERE key IN (SELECT substr(?1, 8 * key + 1, 8) FROM json_each(?2))
 ORDER BY key, document
 """
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A batch laid out for the two INSERTs (`SQLiteStore.encode`)."""
+
+    ids: tuple[str, ...]
+    records: str
+    blobs: tuple[bytes, ...]
+    entry_keys: bytes
+    entry_owners: str
 
 
 def _packed(keys: numpy.ndarray) -> bytes:
@@ -229,8 +242,11 @@ class SQLiteStore:
         return self.parameters()
 
     def add(self, documents: Sequence[StoredDocument]) -> None:
+        self.write(self.encode(documents))
+
+    def encode(self, documents: Sequence[StoredDocument]) -> _Encoded | None:
         if not documents:
-            return
+            return None
         batch = RecordBatch.of(documents).latest()
         ids = [identifier.encode("utf-8") for identifier in batch.ids]
         sites = [site.encode("utf-8") for site in batch.sites]
@@ -245,21 +261,28 @@ class SQLiteStore:
             *_pieces(batch.fingerprint_bounds),
             *_pieces(batch.key_bounds * 8),
         ]
-        records = json.dumps(numpy.stack(columns, axis=1).tolist())
-        blobs = (b"".join(ids), b"".join(sites), batch.texts, shapes.tobytes(), batch.fingerprints, _packed(batch.keys))
-        keys, owners = batch.keys, batch.key_owners
         # The entries by key, then by document (oldest first).
-        order = numpy.argsort(keys, kind="stable")
+        order = numpy.argsort(batch.keys, kind="stable")
+        return _Encoded(
+            ids=batch.ids,
+            records=json.dumps(numpy.stack(columns, axis=1).tolist()),
+            blobs=(b"".join(ids), b"".join(sites), batch.texts, shapes.tobytes(), batch.fingerprints, _packed(batch.keys)),
+            entry_keys=_packed(batch.keys[order]),
+            entry_owners=json.dumps(batch.key_owners[order].tolist()),
+        )
+
+    def write(self, encoded: _Encoded | None) -> None:
+        if encoded is None:
+            return
         with self._transaction():
-            self._delete(self._stored_ids(list(batch.ids)))
+            self._delete(self._stored_ids(list(encoded.ids)))
             # The write lock is held, so numbers can be handed out here. sqlite_sequence
             # remembers the largest number ever used, so numbers of removed documents are
             # never reused.
             row = self.connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'documents'").fetchone()
             first = (row[0] if row else 0) + 1
-            self.connection.execute(_INSERT_DOCUMENTS, (records, first, *blobs))
-            numbers = json.dumps((owners[order] + first).tolist())
-            self.connection.execute(_INSERT_ENTRIES, (_packed(keys[order]), numbers))
+            self.connection.execute(_INSERT_DOCUMENTS, (encoded.records, first, *encoded.blobs))
+            self.connection.execute(_INSERT_ENTRIES, (encoded.entry_keys, encoded.entry_owners, first))
 
     def _stored_ids(self, ids: Sequence[str]) -> list[str]:
         rows = self.connection.execute(
