@@ -1,7 +1,7 @@
 """A batch of index records as columns: what `index add` workers send back and stores write.
 
 A list of StoredDocuments is a Python object per paragraph and per key; a RecordBatch is
-a few byte strings and arrays, cheap to pickle between processes and to lay out for a store.
+a few byte strings and arrays, cheap to send between processes and to lay out for a store.
 """
 
 from __future__ import annotations
