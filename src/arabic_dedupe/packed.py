@@ -39,7 +39,9 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 class PackedDocuments(Sequence):
     """Prepared documents as keys and compressed text; indexing one rebuilds its CleanDocument.
 
-    `documents` keep their id, site, path and warnings but not their text.
+    `documents` keep their id, site, path and warnings; their text is dropped or, where
+    the caller holds the documents as read anyway (the in-memory scan), kept but never
+    used: a rebuilt CleanDocument's document has none.
     """
 
     documents: tuple[Document, ...]
@@ -195,7 +197,7 @@ def unpack_document(
     ends = list(itertools.accumulate(lengths))
     texts = [body[end - length : end] for end, length in zip(ends, lengths)]
     return CleanDocument(
-        document,
+        replace(document, text="") if document.text else document,
         tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(zip(texts, lines))),
         tuple(
             Removal(text, line, reason, duplicate_of)
