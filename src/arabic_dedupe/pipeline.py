@@ -268,12 +268,17 @@ def matching_forms(cleaned: list[CleanDocument], use_normalizer: bool) -> list[l
 
 
 def paragraph_clusters(
-    fingerprints: Fingerprints, forms: list[list[str]], settings: Settings, jobs: int = 1
+    fingerprints: Fingerprints,
+    forms: Sequence[list[str]],
+    settings: Settings,
+    jobs: int = 1,
+    band_keys: numpy.ndarray | None = None,
 ) -> list[tuple[list[int], float, bool]]:
     """Clusters of near-identical paragraph rows (at least the minimum length).
 
     Returns (member rows, smallest similarity to the representative, all exact) per cluster.
-    Candidate pairs are measured over `jobs` processes.
+    Candidate pairs are measured over `jobs` processes. `band_keys` are the rows'
+    paired_band_keys, when workers have made them already.
     """
     eligible = numpy.flatnonzero(fingerprints.paragraph_lengths >= settings.paragraph_min_chars)
     edges: dict[tuple[int, int], float] = {}
@@ -286,12 +291,9 @@ def paragraph_clusters(
             edges[(head, member)] = 1.0
         is_head[group[1:]] = False
     heads = numpy.flatnonzero(is_head)
-    pairs = candidates.lsh_candidates(
-        fingerprints.paragraph_signatures[:, : settings.paragraph_bands * settings.rows_per_band],
-        heads,
-        settings.paragraph_bands,
-        settings.rows_per_band,
-    )
+    if band_keys is None:
+        band_keys = paired_band_keys(fingerprints, settings)
+    pairs = candidates.pairs_from_keys(band_keys[heads], heads)
 
     comparer = ParagraphComparer(fingerprints, forms, settings)
     for (first, second), value in zip(pairs.tolist(), pair_similarities(comparer, pairs, jobs)):
@@ -454,21 +456,24 @@ def _scan(
     if progress is not None:
         progress(0, total=len(documents))
     seconds: Counter = Counter()
-    texts, forms, prints = [], [], []
+    texts, forms, prints, keys = [], [], [], []
     finish = functools.partial(_in_memory_job, settings=settings)
     done = 0
-    for part, part_forms, part_prints, part_seconds in prepared_batches(documents, settings, jobs=jobs, finish=finish):
+    for part, part_forms, part_prints, part_keys, part_seconds in prepared_batches(
+        documents, settings, jobs=jobs, finish=finish
+    ):
         # A batch comes back without its documents (_in_memory_job): they are these, as read.
         texts.append(replace(part, documents=tuple(documents[done : done + len(part.blobs)])))
         done += len(part.blobs)
         forms.append(part_forms)
         prints.append(part_prints)
+        keys.append(part_keys)
         seconds.update(part_seconds)
         if progress is not None:
             progress(len(part.blobs))
     if not texts:  # no documents: one empty batch, so the arrays have their shapes
         empty = _in_memory_job(prepare_batch([], {}, settings), settings)
-        texts, forms, prints = [empty[0]], [empty[1]], [empty[2]]
+        texts, forms, prints, keys = [empty[0]], [empty[1]], [empty[2]], [empty[3]]
     cleaned = packed.join(texts)
     stopwatch.lap("prepare")
     # Per-stage seconds of the per-document stages, summed over the worker processes.
@@ -482,25 +487,36 @@ def _scan(
         stopwatch=stopwatch,
         documents=cleaned.documents,
         jobs=jobs,
+        paragraph_band_keys=numpy.concatenate(keys),
     )
     return report, cleaned
 
 
 def _in_memory_job(
     prepared: Prepared, settings: Settings
-) -> tuple[packed.PackedDocuments, packed.PackedForms, Fingerprints, dict[str, float]]:
+) -> tuple[packed.PackedDocuments, packed.PackedForms, Fingerprints, numpy.ndarray, dict[str, float]]:
     """A prepared batch as it travels back from a worker: the cleaned texts packed,
     uncompressed (bytes and strings cross processes far faster than paragraph objects,
-    and a corpus this size can hold its texts), the matching forms packed,
-    and the fingerprints, of whose paragraph signatures only the bands paragraphs are
-    paired by."""
+    and a corpus this size can hold its texts), the matching forms packed, the
+    fingerprints without their paragraph signatures, and instead the band keys that
+    paragraphs are paired by (half the bytes, and made in the workers)."""
     stopwatch = Stopwatch()
     # The parent holds the documents as read: sending them back would only cost it the
     # unpickling of every one (0.35 s of SaudiNewsNet's 30,676).
     texts = replace(packed.pack(prepared, settings, with_keys=False, compress=False), documents=())
-    prints = with_paired_bands_only(prepared.fingerprints, settings)
+    prints = prepared.fingerprints
+    keys = paired_band_keys(prints, settings)
+    prints = replace(prints, paragraph_signatures=numpy.zeros((len(prints.paragraph_lengths), 0), dtype=numpy.uint32))
     stopwatch.lap("pack")
-    return texts, packed.PackedForms.of(prepared.forms), prints, {**prepared.seconds, **stopwatch.seconds}
+    return texts, packed.PackedForms.of(prepared.forms), prints, keys, {**prepared.seconds, **stopwatch.seconds}
+
+
+def paired_band_keys(prints: Fingerprints, settings: Settings) -> numpy.ndarray:
+    """The LSH band keys paragraph_clusters pairs paragraph rows by (one column per band of
+    the first settings.paragraph_bands)."""
+    columns = settings.paragraph_bands * settings.rows_per_band
+    signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :columns])
+    return candidates.band_keys(signatures, settings.paragraph_bands, settings.rows_per_band)
 
 
 def with_paired_bands_only(prints: Fingerprints, settings: Settings) -> Fingerprints:
@@ -552,10 +568,13 @@ def detect(
     stopwatch: Stopwatch | None = None,
     documents: Sequence[Document] | None = None,
     jobs: int = 1,
+    paragraph_band_keys: numpy.ndarray | None = None,
 ) -> Report:
     """Candidates, verification and clustering over fingerprinted documents.
 
     Candidate pairs of paragraphs and of documents are measured over `jobs` processes.
+    `paragraph_band_keys` (paired_band_keys of the fingerprints) stand in for the
+    paragraph signatures when the workers that fingerprinted made them.
 
     With `new` (a boolean per document), only clusters holding at least one new document
     are reported: the others are documents already known to an index. `documents` (the
@@ -565,7 +584,9 @@ def detect(
     lap = stopwatch.lap
     if documents is None:
         documents = [document.document for document in cleaned]
-    paragraph_groups = paragraph_clusters(fingerprints, forms, settings, jobs) if settings.paragraphs else []
+    paragraph_groups = (
+        paragraph_clusters(fingerprints, forms, settings, jobs, paragraph_band_keys) if settings.paragraphs else []
+    )
     release_freed_memory()
     lap("paragraphs")
 
