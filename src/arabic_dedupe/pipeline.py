@@ -189,37 +189,42 @@ def prepared_batches(
     batch into stored records there), so only its result travels back.
     """
     batches = _batches(documents)
-    executor = None
-    if jobs > 1 and len(batches) > 1:
-        if sum(len(document.text) for document in documents) >= PRELOAD_KERNEL_CHARACTERS:
-            # Loaded before the fork, the kernel is inherited instead of loaded per worker.
-            load_compiled_kernel()
-        executor = ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_receive_inherited,
-            initargs=(documents,),
-        )
-        run = functools.partial(executor.map, chunksize=1)
-        starts = range(0, len(documents), BATCH_DOCUMENTS)
-        references = [range(start, start + len(batch)) for start, batch in zip(starts, batches)]
-    else:
-        run, references = map, batches
+    if jobs <= 1 or len(batches) <= 1:
+        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate)
+        yield from map(_prepare_job, [(batch, lines_of_sites(batch, site_lines), settings, finish) for batch in batches])
+        return
+    starts = range(0, len(documents), BATCH_DOCUMENTS)
+    references = [range(start, start + len(batch)) for start, batch in zip(starts, batches)]
+    preload = sum(len(document.text) for document in documents) >= PRELOAD_KERNEL_CHARACTERS
+    executor = _forked_pool(jobs, documents)
     try:
-        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, run, references)
+        counted = executor.map(_count_job, references) if settings.strip_boilerplate else iter(())
+        if preload:
+            # While the workers count site lines, this process loads the kernel; the
+            # workers that prepare are forked after it, and inherit it.
+            load_compiled_kernel()
+        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, lambda job, items: counted, references)
+        if preload:
+            executor.shutdown()
+            executor = _forked_pool(jobs, documents)
         jobs_list = [
-            (
-                reference,
-                lines_of_sites(batch, site_lines),
-                settings,
-                finish,
-            )
+            (reference, lines_of_sites(batch, site_lines), settings, finish)
             for reference, batch in zip(references, batches)
         ]
-        yield from run(_prepare_job, jobs_list)
+        yield from executor.map(_prepare_job, jobs_list)
     finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        executor.shutdown(cancel_futures=True)
+
+
+def _forked_pool(jobs: int, inherited: object) -> ProcessPoolExecutor:
+    """`jobs` worker processes forked from this one, each finding `inherited` in
+    _WORKER_INHERITED."""
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_receive_inherited,
+        initargs=(inherited,),
+    )
 
 
 def prepare(
@@ -324,12 +329,7 @@ def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[flo
     if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
         return [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
     runs = numpy.array_split(pairs, 4 * jobs)
-    executor = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_receive_inherited,
-        initargs=(comparer,),
-    )
+    executor = _forked_pool(jobs, comparer)
     try:
         return [value for values in executor.map(_similarities_job, runs) for value in values]
     finally:
