@@ -510,7 +510,7 @@ def query(
     new = numpy.zeros(len(cleaned), dtype=bool)
     new[len(stored) :] = True
     lap("index load")
-    report = detect(cleaned, stored_forms + new_forms, fingerprints, settings, skipped=skipped, new=new)
+    report = detect(cleaned, stored_forms + new_forms, fingerprints, settings, skipped=skipped, new=new, jobs=jobs)
     if add:
         records = records_of(prepared, settings)
         for start in range(0, len(records), BATCH_DOCUMENTS):
