@@ -235,3 +235,23 @@ def test_packed_forms_give_back_every_document_s_forms(documents, cut):
     assert whole[:] == documents
     joined = packed.join_forms([packed.PackedForms.of(documents[:cut]), packed.PackedForms.of(documents[cut:])])
     assert list(joined) == documents
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_a_scan_pauses_the_garbage_collector_and_restores_it(monkeypatch, enabled):
+    import gc
+
+    seen = []
+    original = pipeline.detect
+
+    def detect(*arguments, **options):
+        seen.append(gc.isenabled())
+        return original(*arguments, **options)
+
+    monkeypatch.setattr(pipeline, "detect", detect)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        pipeline.scan_documents(fixture_documents("seeds"))
+        assert (seen, gc.isenabled()) == ([False], enabled)
+    finally:
+        gc.enable()

@@ -51,10 +51,15 @@ class CommandError(click.ClickException):
 
 
 def translate_errors(command: Callable) -> Callable:
+    """DedupeError as click's errors; and the command runs with the cyclic garbage
+    collector paused (see pipeline.collection_paused): a command is one pass over a corpus
+    that makes next to no reference cycles."""
+
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with collection_paused():
+                return command(*args, **kwargs)
         except UsageError as error:
             raise click.UsageError(str(error)) from None
         except DedupeError as error:
@@ -384,10 +389,7 @@ def scan(paths, output_format, output, no_color, **options) -> None:
     report, cleaned, skipped = detect_in(paths, settings, options)
     texts = cluster_texts(report, cleaned) if output_format == "html" else None
     del cleaned  # a large scan's packed corpus: not needed to render, so not held meanwhile
-    # Rendering a large report makes a dict per cluster and member, and no cycles.
-    with collection_paused():
-        rendered = reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts)
-    emit(rendered, output)
+    emit(reporter.render(report, output_format, color=use_color(no_color), width=_width(), texts=texts), output)
     sys.exit(EXIT_PROBLEM if skipped else EXIT_OK)
 
 

@@ -50,6 +50,7 @@ from arabic_dedupe.model import CleanDocument, Document, Paragraph, Report, Skip
 from arabic_dedupe.pipeline import (
     BATCH_DOCUMENTS,
     Prepared,
+    collection_paused,
     detect,
     matching_forms,
     prepare,
@@ -390,6 +391,7 @@ def claim(store: Store, settings: Settings) -> None:
     check_parameters(store.claim(settings.as_parameters()), settings, store.location)
 
 
+@collection_paused()
 def add_documents(
     store: Store,
     documents: Iterable[Document],
@@ -460,6 +462,7 @@ def _stored_documents(records: Sequence[StoredDocument]) -> list[CleanDocument]:
     ]
 
 
+@collection_paused()
 def query(
     store: Store,
     documents: Iterable[Document],
