@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import zipfile
 from pathlib import Path
@@ -239,8 +240,6 @@ def test_packed_forms_give_back_every_document_s_forms(documents, cut):
 
 @pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
 def test_a_scan_pauses_the_garbage_collector_and_restores_it(monkeypatch, enabled):
-    import gc
-
     seen = []
     original = pipeline.detect
 
