@@ -326,14 +326,35 @@ def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[flo
     (neighbouring pairs share documents, so each worker's cache keeps serving); they
     inherit the comparer and its fingerprints instead of receiving them.
     """
+    with pair_similarities_meanwhile(comparer, pairs, jobs) as values:
+        return values()
+
+
+@contextlib.contextmanager
+def pair_similarities_meanwhile(comparer, pairs: numpy.ndarray, jobs: int = 1) -> Iterator[Callable[[], list]]:
+    """pair_similarities, started in forked workers while the caller goes on: the function
+    yielded waits for the values and returns them. With one job, or few pairs, they are
+    measured when asked for."""
     if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
-        return [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
-    runs = numpy.array_split(pairs, 4 * jobs)
+        yield lambda: [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
+        return
     executor = _forked_pool(jobs, comparer)
     try:
-        return [value for values in executor.map(_similarities_job, runs) for value in values]
+        runs = [executor.submit(_similarities_job, run) for run in numpy.array_split(pairs, 4 * jobs)]
+        yield lambda: [value for run in runs for value in run.result()]
     finally:
         executor.shutdown(cancel_futures=True)
+
+
+def _pair_values_meanwhile(comparer, pairs: numpy.ndarray, settings: Settings, prints: Fingerprints, jobs: int):
+    """The value detect gives each document pair: its verified similarity (None for no
+    duplicate), measured meanwhile; or, with verification off, the share of agreeing
+    signature values."""
+    if settings.verify:
+        return pair_similarities_meanwhile(comparer, pairs, jobs)
+    agreeing = prints.document_signatures[pairs[:, 0]] == prints.document_signatures[pairs[:, 1]]
+    estimates = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
+    return contextlib.nullcontext(lambda: estimates)
 
 
 def _similarities_job(pairs: numpy.ndarray) -> list[float | None]:
@@ -377,7 +398,15 @@ def candidate_pairs(
     paragraph: an abridged copy has low Jaccard similarity (LSH may miss it) but keeps
     whole paragraphs of its source.
     """
-    document_of_row = fingerprints.document_of_paragraph
+    exact_groups, head_of, pairs = similar_signature_pairs(fingerprints, settings)
+    return exact_groups, pairs | shared_paragraph_pairs(fingerprints, paragraph_groups, head_of)
+
+
+def similar_signature_pairs(
+    fingerprints: Fingerprints, settings: Settings
+) -> tuple[list[numpy.ndarray], dict[int, int], set[tuple[int, int]]]:
+    """The exact-duplicate groups, the first member of each group's other members (by
+    document), and the LSH pairs among documents that head a group or have no copy."""
     has_text = numpy.flatnonzero(fingerprints.has_text)
     exact_groups = candidates.equal_key_groups(fingerprints.text_hashes[has_text], has_text)
     head_of = {int(member): int(group[0]) for group in exact_groups for member in group[1:]}
@@ -388,11 +417,21 @@ def candidate_pairs(
             fingerprints.document_signatures, head_rows, settings.bands, settings.rows_per_band
         ).tolist()
     }
+    return exact_groups, head_of, pairs
+
+
+def shared_paragraph_pairs(
+    fingerprints: Fingerprints, paragraph_groups: list[tuple[list[int], float, bool]], head_of: dict[int, int]
+) -> set[tuple[int, int]]:
+    """Pairs of documents (heads of exact groups) that share a repeated paragraph, unless
+    more than MAX_DOCUMENTS_PER_SHARED_PARAGRAPH do."""
+    document_of_row = fingerprints.document_of_paragraph
+    pairs: set[tuple[int, int]] = set()
     for rows, _, _ in paragraph_groups:
         owners = sorted({head_of.get(int(document_of_row[row]), int(document_of_row[row])) for row in rows})
         if 1 < len(owners) <= MAX_DOCUMENTS_PER_SHARED_PARAGRAPH:
             pairs.update((a, b) for position, a in enumerate(owners) for b in owners[position + 1 :])
-    return exact_groups, pairs
+    return pairs
 
 
 @contextlib.contextmanager
@@ -571,35 +610,40 @@ def detect(
     lap = stopwatch.lap
     if documents is None:
         documents = [document.document for document in cleaned]
-    paragraph_groups = (
-        paragraph_clusters(fingerprints, forms, settings, jobs, paragraph_band_keys) if settings.paragraphs else []
-    )
-    release_freed_memory()
-    lap("paragraphs")
-
     document_of_row = fingerprints.document_of_paragraph
     count = len(documents)
-    exact_groups, pairs = candidate_pairs(fingerprints, paragraph_groups, settings)
-    if new is not None:
-        # Two indexed documents were compared when they were added.
-        pairs = {(first, second) for first, second in pairs if new[first] or new[second]}
+
+    def worth_verifying(pairs: set[tuple[int, int]]) -> numpy.ndarray:
+        if new is not None:
+            # Two indexed documents were compared when they were added.
+            pairs = {(first, second) for first, second in pairs if new[first] or new[second]}
+        return numpy.array(sorted(pairs), dtype=numpy.int64).reshape(-1, 2)
+
+    # The document pairs LSH proposes are measured by worker processes while this one
+    # clusters paragraphs; the pairs only a shared paragraph proposes come after.
+    exact_groups, head_of, similar = similar_signature_pairs(fingerprints, settings)
+    similar_pairs = worth_verifying(similar)
+    comparer = DocumentComparer(fingerprints, forms, settings)
+    with _pair_values_meanwhile(comparer, similar_pairs, settings, fingerprints, jobs) as similar_values:
+        paragraph_groups = (
+            paragraph_clusters(fingerprints, forms, settings, jobs, paragraph_band_keys) if settings.paragraphs else []
+        )
+        release_freed_memory()
+        lap("paragraphs")
+        shared_pairs = worth_verifying(shared_paragraph_pairs(fingerprints, paragraph_groups, head_of) - similar)
+        lap("candidates")
+        with _pair_values_meanwhile(comparer, shared_pairs, settings, fingerprints, jobs) as shared_values:
+            measured = dict(zip(map(tuple, similar_pairs.tolist()), similar_values()))
+            measured.update(zip(map(tuple, shared_pairs.tolist()), shared_values()))
     edges: dict[tuple[int, int], float] = {
         (int(group[0]), int(member)): 1.0 for group in exact_groups for member in group[1:]
     }
-    lap("candidates")
-
-    comparer = DocumentComparer(fingerprints, forms, settings)
-    ordered = numpy.array(sorted(pairs), dtype=numpy.int64).reshape(-1, 2)
-    if settings.verify:
-        values = pair_similarities(comparer, ordered, jobs)
-    else:
-        agreeing = fingerprints.document_signatures[ordered[:, 0]] == fingerprints.document_signatures[ordered[:, 1]]
-        values = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
     verified = 0
-    for (first, second), value in zip(ordered.tolist(), values):
-        if value is not None:
-            edges[(first, second)] = value
+    for pair in sorted(measured):
+        if measured[pair] is not None:
+            edges[pair] = measured[pair]
             verified += 1
+    pairs = measured
     lap("verify")
 
     stars = star_clusters(
