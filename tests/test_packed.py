@@ -254,3 +254,15 @@ def test_a_scan_pauses_the_garbage_collector_and_restores_it(monkeypatch, enable
         assert (seen, gc.isenabled()) == ([False], enabled)
     finally:
         gc.enable()
+
+
+def test_without_verification_every_candidate_pair_is_an_edge_at_its_signature_estimate(monkeypatch):
+    documents = fixture_documents("seeds", "eval", "detection")
+    settings = Settings(verify=False)
+    report, _ = pipeline.scan_documents(documents, settings)
+    assert report.stats["verified_pairs"] == report.stats["candidate_pairs"] > 50
+    verified, _ = pipeline.scan_documents(documents)
+    assert report.stats["duplicate_documents"] >= verified.stats["duplicate_documents"]
+    monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
+    shared, _ = pipeline.scan_documents(documents, settings, jobs=2)
+    assert comparable(shared) == comparable(report)
