@@ -132,7 +132,9 @@ def scan_streamed(
         skipped=tuple(skipped),
         stopwatch=stopwatch,
         documents=cleaned.documents,
-        jobs=jobs,
+        # Pairs are measured in this process: workers forked from a parent holding a
+        # million packed documents each build caches of their own, and on 1M generated
+        # documents measuring in them saved 9 s of 210 for 1.5 GiB more memory in all.
     )
     count = len(corpus)
     duplicates = report.stats["duplicate_documents"]
