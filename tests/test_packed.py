@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings as hypothesis_settings, strategies
 
-from arabic_dedupe import packed, pipeline
+from arabic_dedupe import packed, pipeline, processes
 from arabic_dedupe.cli import cli
 from arabic_dedupe.config import Settings
 from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal, Skipped
@@ -206,7 +206,7 @@ def test_pairs_measured_in_worker_processes_give_the_same_report(monkeypatch):
     alone, _ = pipeline.scan_documents(documents, jobs=1, compact=False)
     # Every in-memory scan with candidate pairs now measures them in two forked workers
     # (a streamed scan measures them in its own process).
-    monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
+    monkeypatch.setattr(processes, "PARALLEL_PAIRS", 1)
     shared, _ = pipeline.scan_documents(documents, jobs=2, compact=False)
     assert alone.stats["candidate_pairs"] > 50
     assert comparable(shared) == comparable(alone)
@@ -221,8 +221,8 @@ def test_pair_similarities_keep_the_order_of_the_pairs(monkeypatch):
     pairs = numpy.array(sorted(candidates) + [(first, first + 1) for first in range(20)])
     expected = [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
     assert any(value is not None for value in expected) and None in expected
-    monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
-    assert pipeline.pair_similarities(comparer, pairs, jobs=2) == expected
+    monkeypatch.setattr(processes, "PARALLEL_PAIRS", 1)
+    assert processes.pair_similarities(comparer, pairs, jobs=2) == expected
 
 
 @given(
@@ -263,6 +263,6 @@ def test_without_verification_every_candidate_pair_is_an_edge_at_its_signature_e
     assert report.stats["verified_pairs"] == report.stats["candidate_pairs"] > 50
     verified, _ = pipeline.scan_documents(documents)
     assert report.stats["duplicate_documents"] >= verified.stats["duplicate_documents"]
-    monkeypatch.setattr(pipeline, "PARALLEL_PAIRS", 1)
+    monkeypatch.setattr(processes, "PARALLEL_PAIRS", 1)
     shared, _ = pipeline.scan_documents(documents, settings, jobs=2)
     assert comparable(shared) == comparable(report)

@@ -30,7 +30,8 @@ from arabic_dedupe.errors import DedupeError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
 from arabic_dedupe.packed import PackedDocuments, PackedView
-from arabic_dedupe.pipeline import clean_documents, collection_paused, scan_documents
+from arabic_dedupe.pipeline import clean_documents, scan_documents
+from arabic_dedupe.processes import collection_paused
 from arabic_dedupe.reader import read_documents
 from arabic_dedupe.stores import open_store
 from arabic_dedupe.writer import check_output_file, check_output_folder, output_path, write_atomically
@@ -52,7 +53,7 @@ class CommandError(click.ClickException):
 
 def translate_errors(command: Callable) -> Callable:
     """DedupeError as click's errors; and the command runs with the cyclic garbage
-    collector paused (see pipeline.collection_paused): a command is one pass over a corpus
+    collector paused (see processes.collection_paused): a command is one pass over a corpus
     that makes next to no reference cycles."""
 
     @functools.wraps(command)

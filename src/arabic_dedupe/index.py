@@ -50,13 +50,13 @@ from arabic_dedupe.model import CleanDocument, Document, Paragraph, Report, Skip
 from arabic_dedupe.pipeline import (
     BATCH_DOCUMENTS,
     Prepared,
-    collection_paused,
     detect,
     matching_forms,
     prepare,
     prepared_batches,
     with_paired_bands_only,
 )
+from arabic_dedupe.processes import collection_paused
 from arabic_dedupe.signature import Fingerprints, concatenate, mix64
 from arabic_dedupe.stores import Store, StoredDocument, open_store
 from arabic_dedupe.stores.batch import RecordBatch, offsets

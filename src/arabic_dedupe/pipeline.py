@@ -11,16 +11,11 @@ from dataclasses import dataclass, replace
 
 import collections
 import contextlib
-import ctypes
 import functools
-import gc
 import itertools
-import multiprocessing
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy
 
@@ -45,6 +40,14 @@ from arabic_dedupe.model import (
     Skipped,
 )
 from arabic_dedupe.normalize import collapse_whitespace, normalize_many
+from arabic_dedupe.processes import (
+    collection_paused,
+    forked_pool,
+    inherited_here,
+    pair_similarities,
+    pair_similarities_meanwhile,
+    release_freed_memory,
+)
 from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer, ParagraphComparer
 from arabic_dedupe.signature import (
     Fingerprints,
@@ -142,27 +145,8 @@ def prepare_batch(
     return Prepared(light, forms, prints, stopwatch.seconds)
 
 
-# A worker process forked by `prepare` finds the corpus here (and one forked by
-# `pair_similarities` its comparer), set once by the pool's initializer: with the fork start
-# method it is inherited, not pickled, so batches travel to workers as two integers
-# instead of their text. Never set in the parent.
-_WORKER_INHERITED = None
-
-
-def _receive_inherited(inherited) -> None:
-    global _WORKER_INHERITED
-    _WORKER_INHERITED = inherited
-    ignore_interrupts()
-
-
-def ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; the parent answers it and stops the pool,
-    # so a worker must not die with a traceback of its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _resolve(batch: list[Document] | range) -> list[Document]:
-    return _WORKER_INHERITED[batch.start : batch.stop] if isinstance(batch, range) else batch
+    return inherited_here()[batch.start : batch.stop] if isinstance(batch, range) else batch
 
 
 def _count_job(batch: list[Document] | range) -> dict[str, tuple[numpy.ndarray, numpy.ndarray]]:
@@ -196,7 +180,7 @@ def prepared_batches(
     starts = range(0, len(documents), BATCH_DOCUMENTS)
     references = [range(start, start + len(batch)) for start, batch in zip(starts, batches)]
     preload = sum(len(document.text) for document in documents) >= PRELOAD_KERNEL_CHARACTERS
-    executor = _forked_pool(jobs, documents)
+    executor = forked_pool(jobs, documents)
     try:
         counted = executor.map(_count_job, references) if settings.strip_boilerplate else iter(())
         if preload:
@@ -206,7 +190,7 @@ def prepared_batches(
         site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, lambda job, items: counted, references)
         if preload:
             executor.shutdown()
-            executor = _forked_pool(jobs, documents)
+            executor = forked_pool(jobs, documents)
         jobs_list = [
             (reference, lines_of_sites(batch, site_lines), settings, finish)
             for reference, batch in zip(references, batches)
@@ -214,17 +198,6 @@ def prepared_batches(
         yield from executor.map(_prepare_job, jobs_list)
     finally:
         executor.shutdown(cancel_futures=True)
-
-
-def _forked_pool(jobs: int, inherited: object) -> ProcessPoolExecutor:
-    """`jobs` worker processes forked from this one, each finding `inherited` in
-    _WORKER_INHERITED."""
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_receive_inherited,
-        initargs=(inherited,),
-    )
 
 
 def prepare(
@@ -314,38 +287,6 @@ def paragraph_clusters(
     return result
 
 
-# Fewer candidate pairs than this are measured in this process: forking workers for them
-# would cost more than it saves.
-PARALLEL_PAIRS = 2_000
-
-
-def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[float | None]:
-    """`comparer.similarity_if_duplicate` of each pair (an (n, 2) array), in order.
-
-    With `jobs` > 1 and enough pairs, forked workers measure contiguous runs of the pairs
-    (neighbouring pairs share documents, so each worker's cache keeps serving); they
-    inherit the comparer and its fingerprints instead of receiving them.
-    """
-    with pair_similarities_meanwhile(comparer, pairs, jobs) as values:
-        return values()
-
-
-@contextlib.contextmanager
-def pair_similarities_meanwhile(comparer, pairs: numpy.ndarray, jobs: int = 1) -> Iterator[Callable[[], list]]:
-    """pair_similarities, started in forked workers while the caller goes on: the function
-    yielded waits for the values and returns them. With one job, or few pairs, they are
-    measured when asked for."""
-    if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
-        yield lambda: [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
-        return
-    executor = _forked_pool(jobs, comparer)
-    try:
-        runs = [executor.submit(_similarities_job, run) for run in numpy.array_split(pairs, 4 * jobs)]
-        yield lambda: [value for run in runs for value in run.result()]
-    finally:
-        executor.shutdown(cancel_futures=True)
-
-
 def _pair_values_meanwhile(comparer, pairs: numpy.ndarray, settings: Settings, prints: Fingerprints, jobs: int):
     """The value detect gives each document pair: its verified similarity (None for no
     duplicate), measured meanwhile; or, with verification off, the share of agreeing
@@ -355,11 +296,6 @@ def _pair_values_meanwhile(comparer, pairs: numpy.ndarray, settings: Settings, p
     agreeing = prints.document_signatures[pairs[:, 0]] == prints.document_signatures[pairs[:, 1]]
     estimates = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
     return contextlib.nullcontext(lambda: estimates)
-
-
-def _similarities_job(pairs: numpy.ndarray) -> list[float | None]:
-    comparer = _WORKER_INHERITED
-    return [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
 
 
 class Stopwatch:
@@ -432,24 +368,6 @@ def shared_paragraph_pairs(
         if 1 < len(owners) <= MAX_DOCUMENTS_PER_SHARED_PARAGRAPH:
             pairs.update((a, b) for position, a in enumerate(owners) for b in owners[position + 1 :])
     return pairs
-
-
-@contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector meanwhile (restoring it after).
-
-    A scan holds hundreds of thousands of container objects (documents, paragraph forms,
-    pairs) and makes next to no reference cycles; every full collection walked all of them
-    again: 1.2 s of a 7.5 s scan of SaudiNewsNet's 30,676 articles. Reference counting
-    still frees everything as soon as it is let go.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @collection_paused()
@@ -568,19 +486,6 @@ def with_paired_bands_only(prints: Fingerprints, settings: Settings) -> Fingerpr
     pairs paragraphs by (the first settings.paragraph_bands bands): all detect reads."""
     kept_columns = settings.paragraph_bands * settings.rows_per_band
     return replace(prints, paragraph_signatures=numpy.ascontiguousarray(prints.paragraph_signatures[:, :kept_columns]))
-
-
-def release_freed_memory() -> None:
-    """Hand memory that finished work freed back to the system.
-
-    glibc keeps freed memory for reuse, but a streamed scan frees a whole pass's worth in
-    fragments its next stage cannot reuse (on 100,000 documents, 330 MB after the first
-    pass). Elsewhere than glibc this does nothing.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def detect(

@@ -30,14 +30,13 @@ from arabic_dedupe.pipeline import (
     BATCH_DOCUMENTS,
     Stopwatch,
     detect,
-    ignore_interrupts,
     lines_of_sites,
     matching_forms,
     prepare_batch,
-    release_freed_memory,
     warnings_of,
     with_paired_bands_only,
 )
+from arabic_dedupe.processes import ignore_interrupts, release_freed_memory
 from arabic_dedupe.recent import RecentCache
 from arabic_dedupe.signature import (
     Fingerprints,
