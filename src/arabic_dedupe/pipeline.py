@@ -69,7 +69,8 @@ BATCH_DOCUMENTS = 500
 # below it the full records fit in memory easily, and packing would only cost time.
 COMPACT_FROM = 50_000
 # A corpus this large (characters) has many batches for the compiled fingerprint kernel;
-# its load (about 0.4 s) is paid once in the parent before the workers fork.
+# its load (about 0.3 s) is paid once in the parent, while the workers count site lines,
+# and the workers that prepare are forked after it.
 PRELOAD_KERNEL_CHARACTERS = 5_000_000
 
 
