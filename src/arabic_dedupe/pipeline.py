@@ -526,7 +526,8 @@ def detect(
         return numpy.array(sorted(pairs), dtype=numpy.int64).reshape(-1, 2)
 
     # The document pairs LSH proposes are measured by worker processes while this one
-    # clusters paragraphs; the pairs only a shared paragraph proposes come after.
+    # clusters paragraphs (so the stats count both, and LSH, as "paragraphs"); the pairs
+    # only a shared paragraph proposes come after.
     exact_groups, head_of, similar = similar_signature_pairs(fingerprints, settings)
     similar_pairs = worth_verifying(similar)
     comparer = DocumentComparer(fingerprints, forms, settings)
@@ -549,7 +550,6 @@ def detect(
         if measured[pair] is not None:
             edges[pair] = measured[pair]
             verified += 1
-    pairs = measured
     lap("verify")
 
     stars = star_clusters(
@@ -595,7 +595,7 @@ def detect(
         "paragraph_clusters": len(paragraph_report),
         "repeated_paragraph_copies": sum(len(cluster.members) - 1 for cluster in paragraph_report),
         "boilerplate_paragraphs_removed": removed_paragraphs(cleaned),
-        "candidate_pairs": len(pairs),
+        "candidate_pairs": len(measured),
         "verified_pairs": verified,
         "seconds": stopwatch.seconds,
     }
