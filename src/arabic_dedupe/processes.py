@@ -6,12 +6,13 @@ No stage lives here; pipeline.py and streaming.py run their stages through these
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import gc
 import multiprocessing
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy
@@ -35,6 +36,30 @@ def forked_pool(jobs: int, inherited: object) -> ProcessPoolExecutor:
         initializer=_receive,
         initargs=(inherited,),
     )
+
+
+@contextlib.contextmanager
+def ordered_pool(jobs: int) -> Iterator[Callable]:
+    """A map over `jobs` forked processes that yields results in order and keeps only a
+    few jobs in flight, so a lazy input is read no faster than it is processed."""
+    if jobs <= 1:
+        yield map
+        return
+    executor = forked_pool(jobs, None)
+
+    def run(function: Callable, arguments: Iterable) -> Iterator:
+        pending: collections.deque = collections.deque()
+        for argument in arguments:
+            pending.append(executor.submit(function, argument))
+            if len(pending) > 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    try:
+        yield run
+    finally:
+        executor.shutdown(cancel_futures=True)
 
 
 def _receive(inherited: object) -> None:

@@ -11,13 +11,10 @@ rebuilt, bounded caches, and freed memory handed back between stages.
 from __future__ import annotations
 
 import collections
-import contextlib
 import functools
 import itertools
-import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 import numpy
@@ -36,7 +33,7 @@ from arabic_dedupe.pipeline import (
     warnings_of,
     with_paired_bands_only,
 )
-from arabic_dedupe.processes import ignore_interrupts, release_freed_memory
+from arabic_dedupe.processes import ordered_pool, release_freed_memory
 from arabic_dedupe.recent import RecentCache
 from arabic_dedupe.signature import (
     Fingerprints,
@@ -70,7 +67,7 @@ def scan_streamed(
     stopwatch = Stopwatch()
     seconds: Counter = Counter()
     load_compiled_kernel()
-    with _ordered_pool(jobs) as run:
+    with ordered_pool(jobs) as run:
         counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
         per_site: Counter = Counter()
         stowed: collections.deque[packed.StowedDocuments] = collections.deque()
@@ -205,29 +202,3 @@ def _prepare_stowed_job(job: tuple[packed.StowedDocuments | list[Document], dict
     result = packed.pack(prepared, settings)
     stopwatch.lap("pack")
     return result, {**prepared.seconds, **stopwatch.seconds}
-
-
-@contextlib.contextmanager
-def _ordered_pool(jobs: int) -> Iterator[Callable]:
-    """A map over `jobs` forked processes that yields results in order and keeps only a
-    few jobs in flight, so a lazy input is read no faster than it is processed."""
-    if jobs <= 1:
-        yield map
-        return
-    executor = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts
-    )
-
-    def run(function: Callable, arguments: Iterable) -> Iterator:
-        pending: collections.deque = collections.deque()
-        for argument in arguments:
-            pending.append(executor.submit(function, argument))
-            if len(pending) > 2 * jobs:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-    try:
-        yield run
-    finally:
-        executor.shutdown(cancel_futures=True)
