@@ -76,27 +76,26 @@ PRELOAD_KERNEL_CHARACTERS = 5_000_000
 
 def clean_documents(documents: list[Document], strip_boilerplate: bool) -> list[CleanDocument]:
     """Boilerplate stage over a corpus: count lines per site, then clean each document."""
-    site_lines = corpus_boilerplate([documents], strip_boilerplate, map)
+    site_lines = corpus_boilerplate([documents], strip_boilerplate)
     return clean_batch(documents, site_lines, strip_boilerplate)
 
 
 def corpus_boilerplate(
     batches: Sequence[list[Document]],
     strip_boilerplate: bool,
-    run: Callable = map,
-    references: Sequence[list[Document] | range] | None = None,
+    counted: Iterable[dict[str, tuple[numpy.ndarray, numpy.ndarray]]] | None = None,
 ) -> dict[str, HashedLines]:
     """Lines that repeat across a site's documents: counted per batch, merged, thresholded.
 
-    The counting is a map-reduce (`run` maps it over batches, in worker processes or
-    Spark), so no process needs the whole corpus in memory at once. `references` are what
-    `run` is given for each batch (positions, for forked workers that hold the corpus).
+    The counting is a map-reduce: `counted`, the count_site_line_hashes of each batch, may
+    come from worker processes (or Spark), so no process needs the whole corpus in memory
+    at once; without it each batch is counted here.
     """
     if not strip_boilerplate:
         return {}
     counts: dict[str, list[tuple[numpy.ndarray, numpy.ndarray]]] = {}
     per_site: Counter = Counter()
-    for batch_counts in run(_count_job, references if references is not None else batches):
+    for batch_counts in counted if counted is not None else map(count_site_line_hashes, batches):
         for site, arrays in batch_counts.items():
             counts.setdefault(site, []).append(arrays)
     for batch in batches:
@@ -183,12 +182,12 @@ def prepared_batches(
     preload = sum(len(document.text) for document in documents) >= PRELOAD_KERNEL_CHARACTERS
     executor = forked_pool(jobs, documents)
     try:
-        counted = executor.map(_count_job, references) if settings.strip_boilerplate else iter(())
+        counted = executor.map(_count_job, references) if settings.strip_boilerplate else None
         if preload:
             # While the workers count site lines, this process loads the kernel; the
             # workers that prepare are forked after it, and inherit it.
             load_compiled_kernel()
-        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, lambda job, items: counted, references)
+        site_lines = corpus_boilerplate(batches, settings.strip_boilerplate, counted)
         if preload:
             executor.shutdown()
             executor = forked_pool(jobs, documents)
