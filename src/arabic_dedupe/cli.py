@@ -29,7 +29,7 @@ from arabic_dedupe.explain import (
 from arabic_dedupe.errors import DedupeError, UsageError
 from arabic_dedupe.model import CleanDocument, Document, Skipped
 from arabic_dedupe.normalize import normalize
-from arabic_dedupe.packed import PackedDocuments, PackedView
+from arabic_dedupe.packed import is_packed
 from arabic_dedupe.pipeline import clean_documents, scan_documents
 from arabic_dedupe.processes import collection_paused
 from arabic_dedupe.reader import read_documents
@@ -210,7 +210,7 @@ def cluster_texts(report, cleaned: Sequence[CleanDocument]) -> dict[str, list[st
     """The cleaned paragraphs of the documents in article clusters, which the HTML report
     shows side by side; a packed scan unpacks only those."""
     members = {member for cluster in report.article_clusters for member in cluster.members}
-    if isinstance(cleaned, (PackedDocuments, PackedView)):
+    if is_packed(cleaned):
         cleaned = [cleaned[position] for position, document in enumerate(cleaned.documents) if document.id in members]
     return {
         document.id: [paragraph.text for paragraph in document.paragraphs] for document in cleaned if document.id in members

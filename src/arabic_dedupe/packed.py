@@ -122,6 +122,12 @@ class PackedView(Sequence):
         return self.corpus.removed_counts[list(self.positions)]
 
 
+def is_packed(cleaned: Sequence[CleanDocument]) -> bool:
+    """Whether `cleaned` is a packed corpus (or a view of one), which unpacks a document
+    each time it is indexed and keeps per-document counts of its own."""
+    return isinstance(cleaned, (PackedDocuments, PackedView))
+
+
 @dataclass(frozen=True, eq=False)
 class StowedDocuments:
     """Documents as read, their texts compressed: what a streaming scan holds between

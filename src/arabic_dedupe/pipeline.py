@@ -627,7 +627,7 @@ def removed_paragraphs(cleaned: Sequence[CleanDocument]) -> int:
     """Paragraphs the boilerplate stage removed from these documents. A packed corpus
     keeps the count per document: unpacking every text to count would take longer than
     verifying its pairs."""
-    if isinstance(cleaned, (packed.PackedView, packed.PackedDocuments)):
+    if packed.is_packed(cleaned):
         return int(cleaned.removed_counts.sum())
     return sum(len(document.removed) for document in cleaned)
 
@@ -689,7 +689,7 @@ def _paragraph_report(
         )
     with_repeats = (
         numpy.flatnonzero(cleaned.repeats).tolist()
-        if isinstance(cleaned, (packed.PackedView, packed.PackedDocuments))
+        if packed.is_packed(cleaned)
         else range(len(cleaned))
     )
     for document in with_repeats:
