@@ -224,16 +224,24 @@ def test_sqlite_refuses_a_folder_and_a_missing_folder(tmp_path):
         open_store(str(tmp_path / "no" / "such" / "index.db"))
 
 
-def test_sqlite_check_finds_bucket_entries_of_missing_documents(tmp_path):
+def tampered_sqlite_index(tmp_path, change) -> Store:
+    """An SQLite index holding document "a" (bucket key 5), changed behind the store's
+    back by `change(connection)`, and opened again."""
     path = str(tmp_path / "index.db")
     store = open_store(path)
     store.add([record("a", keys=(5,))])
     store.close()
     connection = sqlite3.connect(path)
-    connection.execute("INSERT INTO buckets VALUES (?, 999)", ((77).to_bytes(8, "big"),))
+    change(connection)
     connection.commit()
     connection.close()
-    store = open_store(path)
+    return open_store(path)
+
+
+def test_sqlite_check_finds_bucket_entries_of_missing_documents(tmp_path):
+    store = tampered_sqlite_index(
+        tmp_path, lambda connection: connection.execute("INSERT INTO buckets VALUES (?, 999)", ((77).to_bytes(8, "big"),))
+    )
     assert store.check() == [
         "bucket 000000000000004d lists document number 999, which is not stored",
         "documents are filed under 1 bucket entries, but buckets hold 2",
@@ -242,16 +250,11 @@ def test_sqlite_check_finds_bucket_entries_of_missing_documents(tmp_path):
 
 
 def test_sqlite_check_finds_bucket_keys_that_are_not_packed(tmp_path):
-    path = str(tmp_path / "index.db")
-    store = open_store(path)
-    store.add([record("a", keys=(5,))])
-    store.close()
-    connection = sqlite3.connect(path)
-    number = connection.execute("SELECT number FROM documents").fetchone()[0]
-    connection.execute("INSERT INTO buckets VALUES (77, ?)", (number,))
-    connection.commit()
-    connection.close()
-    store = open_store(path)
+    def file_under_a_plain_integer(connection) -> None:
+        number = connection.execute("SELECT number FROM documents").fetchone()[0]
+        connection.execute("INSERT INTO buckets VALUES (77, ?)", (number,))
+
+    store = tampered_sqlite_index(tmp_path, file_under_a_plain_integer)
     assert store.check() == [
         "1 bucket entries have a key that is not 8 bytes",
         "documents are filed under 1 bucket entries, but buckets hold 2",
