@@ -16,9 +16,13 @@ MAX_BUCKET = 200
 
 
 def band_keys(signatures: numpy.ndarray, bands: int, rows_per_band: int) -> numpy.ndarray:
-    """One 64-bit key per (row, band): the band's values hashed together."""
+    """One 64-bit key per (row, band): the band's values hashed together.
+
+    Only the first `bands` bands of each signature are read (paragraphs are paired by
+    fewer bands than documents), however many columns it has.
+    """
     count = len(signatures)
-    grouped = signatures.reshape(count, bands, rows_per_band).astype(numpy.uint64)
+    grouped = signatures[:, : bands * rows_per_band].reshape(count, bands, rows_per_band).astype(numpy.uint64)
     keys = numpy.zeros((count, bands), dtype=numpy.uint64)
     with numpy.errstate(over="ignore"):
         for row in range(rows_per_band):

@@ -292,10 +292,7 @@ def paragraph_bands(bands: int) -> int:
 
 def paragraph_band_keys(signatures: numpy.ndarray, bands: int, rows_per_band: int) -> numpy.ndarray:
     """Band keys of paragraph signatures over their first `paragraph_bands(bands)` bands."""
-    kept = paragraph_bands(bands)
-    return candidates.band_keys(
-        numpy.ascontiguousarray(signatures[:, : kept * rows_per_band]), kept, rows_per_band
-    )
+    return candidates.band_keys(signatures, paragraph_bands(bands), rows_per_band)
 
 
 def bucket_keys(fingerprints: Fingerprints, settings: Settings) -> list[numpy.ndarray]:

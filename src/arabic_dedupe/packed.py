@@ -227,8 +227,6 @@ def pack(prepared, settings: Settings, *, with_keys: bool = True, compress: bool
     long_rows = numpy.flatnonzero(prints.paragraph_lengths >= settings.paragraph_min_chars)
     if not with_keys:
         long_rows = long_rows[:0]
-    bands = settings.paragraph_bands
-    paragraph_signatures = numpy.ascontiguousarray(prints.paragraph_signatures[long_rows, : bands * settings.rows_per_band])
     return PackedDocuments(
         documents=tuple(document.document for document in prepared.cleaned),
         blobs=tuple(pack_document(document, compressor, compress=compress) for document in prepared.cleaned),
@@ -252,7 +250,9 @@ def pack(prepared, settings: Settings, *, with_keys: bool = True, compress: bool
             numpy.concatenate(
                 (
                     prints.paragraph_hashes[long_rows, None],
-                    candidates.band_keys(paragraph_signatures, bands, settings.rows_per_band),
+                    candidates.band_keys(
+                        prints.paragraph_signatures[long_rows], settings.paragraph_bands, settings.rows_per_band
+                    ),
                 ),
                 axis=1,
             ),

@@ -476,9 +476,7 @@ def _in_memory_job(
 def paired_band_keys(prints: Fingerprints, settings: Settings) -> numpy.ndarray:
     """The LSH band keys paragraph_clusters pairs paragraph rows by (one column per band of
     the first settings.paragraph_bands)."""
-    columns = settings.paragraph_bands * settings.rows_per_band
-    signatures = numpy.ascontiguousarray(prints.paragraph_signatures[:, :columns])
-    return candidates.band_keys(signatures, settings.paragraph_bands, settings.rows_per_band)
+    return candidates.band_keys(prints.paragraph_signatures, settings.paragraph_bands, settings.rows_per_band)
 
 
 def with_paired_bands_only(prints: Fingerprints, settings: Settings) -> Fingerprints:
