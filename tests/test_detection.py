@@ -127,6 +127,60 @@ def test_overlap_is_symmetric_and_bounded(first, second) -> None:
     assert 0.0 <= forward[0] <= forward[1] <= 1.0
 
 
+@hypothesis_settings(max_examples=150)
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=25), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=20),
+)
+def test_pair_overlaps_count_distinct_shared_values(items, raw_pairs) -> None:
+    """The compiled kernel and the numpy path both count what Python sets count, repeats
+    inside an item included (a paragraph may hold the same shingle twice)."""
+    from arabic_dedupe import overlap_kernel
+
+    values = numpy.array([value for item in items for value in item], dtype=numpy.uint64)
+    ends = numpy.cumsum([len(item) for item in items]).astype(numpy.int64)
+    starts = ends - numpy.array([len(item) for item in items], dtype=numpy.int64)
+    pairs = numpy.array([(a % len(items), b % len(items)) for a, b in raw_pairs], dtype=numpy.int64).reshape(-1, 2)
+    expected = [
+        [len(set(items[a])) for a, _ in pairs.tolist()],
+        [len(set(items[b])) for _, b in pairs.tolist()],
+        [len(set(items[a]) & set(items[b])) for a, b in pairs.tolist()],
+    ]
+    assert [part.tolist() for part in overlap_kernel.pair_overlaps(values, starts, ends, pairs)] == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "compiled_module", lambda name: None)
+        assert [part.tolist() for part in verify.pair_overlaps(values, starts, ends, pairs)] == expected
+
+
+def test_comparers_measure_pairs_in_one_call_as_they_do_one_by_one() -> None:
+    """similarities (the overlap kernel, then the rules) equals similarity_if_duplicate
+    pair by pair, for documents (edited, abridged, short, unrelated) and paragraphs."""
+    from arabic_dedupe import pipeline
+
+    base = article(7, 6)
+    documents = [
+        document("a", base),
+        document("b", base[:4] + [sentence(1, 25)]),
+        document("c", [base[0]] + article(8, 5)),
+        document("d", ["خبر قصير جدا"]),
+        document("e", ["خبر قصير جدا."]),
+        document("f", article(9, 4)),
+    ]
+    settings = Settings()
+    forms = pipeline.matching_forms(pipeline.clean_documents(documents, True), True)
+    prints = pipeline.fingerprint_documents(forms, settings)
+    pairs = numpy.array(list(itertools.combinations(range(len(documents)), 2)), dtype=numpy.int64)
+    comparer = verify.DocumentComparer(prints, forms, settings)
+    one_by_one = [comparer.similarity_if_duplicate(a, b) for a, b in pairs.tolist()]
+    assert comparer.similarities(pairs) == one_by_one
+    assert sum(value is not None for value in one_by_one) >= 2
+    rows = numpy.array(list(itertools.combinations(range(len(prints.paragraph_lengths)), 2)), dtype=numpy.int64)
+    paragraphs = verify.ParagraphComparer(prints, forms, settings)
+    one_by_one = [paragraphs.similarity_if_duplicate(a, b) for a, b in rows.tolist()]
+    assert paragraphs.similarities(rows) == one_by_one
+    assert sum(value is not None for value in one_by_one) >= 5
+
+
 # --- clustering ---------------------------------------------------------------------------
 
 

@@ -80,7 +80,7 @@ def ignore_interrupts() -> None:
 
 
 def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[float | None]:
-    """`comparer.similarity_if_duplicate` of each pair (an (n, 2) array), in order.
+    """`comparer.similarities` of the pairs (an (n, 2) array): a value per pair, in order.
 
     With `jobs` > 1 and enough pairs, forked workers measure contiguous runs of the pairs
     (neighbouring pairs share documents, so each worker's cache keeps serving); they
@@ -96,7 +96,7 @@ def pair_similarities_meanwhile(comparer, pairs: numpy.ndarray, jobs: int = 1) -
     yielded waits for the values and returns them. With one job, or few pairs, they are
     measured when asked for."""
     if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
-        yield lambda: [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
+        yield lambda: comparer.similarities(pairs)
         return
     executor = forked_pool(jobs, comparer)
     try:
@@ -107,8 +107,7 @@ def pair_similarities_meanwhile(comparer, pairs: numpy.ndarray, jobs: int = 1) -
 
 
 def _similarities_job(pairs: numpy.ndarray) -> list[float | None]:
-    comparer = inherited_here()
-    return [comparer.similarity_if_duplicate(first, second) for first, second in pairs.tolist()]
+    return inherited_here().similarities(pairs)
 
 
 @contextlib.contextmanager

@@ -249,14 +249,15 @@ class Fingerprints:
         return self.numbers[self.number_bounds[document] : self.number_bounds[document + 1]]
 
 
-def _compiled_kernel():
-    """The numba kernel module, or None where numba is not installed (or not for this numpy).
+def compiled_module(name: str = "signature_kernel"):
+    """A numba kernel module of this package (signature_kernel, overlap_kernel), or None
+    where numba is not installed (or not for this numpy).
 
     Imported on first use, not with this module, which a scan of a few files should not pay.
     """
     try:
         with _without_scipy_blas():
-            return importlib.import_module("arabic_dedupe.signature_kernel")
+            return importlib.import_module(f"arabic_dedupe.{name}")
     except ImportError:
         return None
 
@@ -278,16 +279,21 @@ def _without_scipy_blas() -> Iterator[None]:
 
 
 def load_compiled_kernel() -> bool:
-    """Load the compiled kernel now (compiling it on the very first run); False without numba.
+    """Load the compiled kernels now, fingerprint and overlap (compiling them on the very
+    first run); False without numba.
 
     A parent process that calls this before forking its workers pays the load once, instead
     of every worker paying it on its first large batch.
     """
-    kernel = _compiled_kernel()
+    kernel = compiled_module()
     if kernel is None:
         return False
     with _without_scipy_blas():
         fingerprint([["تحميل"]], shingle_size=1, permutations=Permutations.create(1, 0), compiled=True)
+        bounds = numpy.zeros(1, dtype=numpy.int64)
+        compiled_module("overlap_kernel").pair_overlaps(
+            numpy.zeros(0, dtype=numpy.uint64), bounds, bounds, numpy.zeros((1, 2), dtype=numpy.int64)
+        )
     return True
 
 
@@ -388,7 +394,7 @@ def fingerprint(
     joined = _SEPARATOR.join(flat) + _SEPARATOR
     if compiled is None:
         compiled = len(joined) - len(flat) >= COMPILED_MIN_CHARACTERS
-    kernel = _compiled_kernel() if compiled else None
+    kernel = compiled_module() if compiled else None
     hashed = _hashed_with_kernel(kernel, joined, paragraph_bounds, shingle_size, permutations) if kernel else None
     if hashed is None:
         hashed = _hashed_with_numpy(matching_paragraphs, flat, paragraph_bounds, shingle_size, permutations)

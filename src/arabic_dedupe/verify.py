@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from arabic_dedupe.config import Settings
 from arabic_dedupe.recent import RecentCache
-from arabic_dedupe.signature import Fingerprints
+from arabic_dedupe.signature import Fingerprints, compiled_module
 
 # Below this many shingles on the smaller side, set overlap is too coarse (one edited word
 # changes a fifth of a short text's shingles), so the character-level rapidfuzz ratio decides.
@@ -71,6 +71,27 @@ def set_overlap(first: numpy.ndarray, second: numpy.ndarray) -> tuple[float, flo
     shared = len(numpy.intersect1d(first, second, assume_unique=True))
     union = len(first) + len(second) - shared
     return shared / union, shared / min(len(first), len(second))
+
+
+def pair_overlaps(
+    values: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray, pairs: numpy.ndarray
+) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """(sizes of the first sets, sizes of the second, shared values) of each pair (i, j) of
+    an (n, 2) array, item i's set being the distinct values in values[starts[i]:ends[i]].
+
+    The compiled kernel counts all pairs in one call; without numba, numpy does it pair by
+    pair (the same counts, a few microseconds each).
+    """
+    kernel = compiled_module("overlap_kernel")
+    if kernel is not None:
+        return kernel.pair_overlaps(values, starts, ends, pairs)
+    counted = numpy.zeros((3, len(pairs)), dtype=numpy.int64)
+    for position, (first, second) in enumerate(pairs.tolist()):
+        first_set = numpy.unique(values[starts[first] : ends[first]])
+        second_set = numpy.unique(values[starts[second] : ends[second]])
+        shared = len(numpy.intersect1d(first_set, second_set, assume_unique=True))
+        counted[:, position] = len(first_set), len(second_set), shared
+    return counted[0], counted[1], counted[2]
 
 
 def contained(part: numpy.ndarray, whole: numpy.ndarray) -> float:
@@ -207,9 +228,30 @@ class DocumentComparer:
         (for `dedupe explain`); otherwise they are reported as 1.0, a value no rule reads.
         """
         first_set, second_set = self.shingles(first), self.shingles(second)
-        jaccard, containment = set_overlap(first_set, second_set)
-        smaller, larger = (first, second) if len(first_set) <= len(second_set) else (second, first)
-        if min(len(first_set), len(second_set)) < SHORT_TEXT_SHINGLES:
+        shared = len(numpy.intersect1d(first_set, second_set, assume_unique=True))
+        return self._evidence(first, second, len(first_set), len(second_set), shared, complete)
+
+    def similarities(self, pairs: numpy.ndarray) -> list[float | None]:
+        """similarity_if_duplicate of each pair (an (n, 2) array of documents), the shared
+        shingles of all of them counted at once."""
+        prints = self.fingerprints
+        bounds = prints.shingle_bounds[prints.paragraph_bounds]
+        counted = pair_overlaps(prints.shingles, bounds[:-1], bounds[1:], pairs)
+        values = []
+        for (first, second), first_size, second_size, shared in zip(pairs.tolist(), *(part.tolist() for part in counted)):
+            evidence = self._evidence(first, second, first_size, second_size, shared, False)
+            values.append(similarity(evidence) if self.decide(evidence)[0] else None)
+        return values
+
+    def _evidence(self, first: int, second: int, first_size: int, second_size: int, shared: int, complete: bool) -> Evidence:
+        """evidence, given the sizes of the two shingle sets and how many shingles they share."""
+        if first_size == 0 or second_size == 0:
+            jaccard = containment = 0.0
+        else:
+            jaccard = shared / (first_size + second_size - shared)
+            containment = shared / min(first_size, second_size)
+        smaller, larger = (first, second) if first_size <= second_size else (second, first)
+        if min(first_size, second_size) < SHORT_TEXT_SHINGLES:
             ratio = fuzz.ratio(" ".join(self.forms[first]), " ".join(self.forms[second]))
             return Evidence(jaccard, containment, 1.0, 1.0, fuzzy=ratio)
         in_band = (
@@ -259,22 +301,36 @@ class ParagraphComparer:
         self.forms = forms
         self.settings = settings
         self.shingle_sets: RecentCache[frozenset[int]] = RecentCache(CACHED_SHINGLE_SETS)
+        # Made once: the property makes the whole array each time it is read.
+        self.document_of_row = fingerprints.document_of_paragraph
 
     def shingle_set(self, row: int) -> frozenset[int]:
         shingles, bounds = self.fingerprints.shingles, self.fingerprints.shingle_bounds
         return self.shingle_sets.get(row, lambda: frozenset(shingles[bounds[row] : bounds[row + 1]].tolist()))
 
     def form(self, row: int) -> str:
-        document = int(self.fingerprints.document_of_paragraph[row])
+        document = int(self.document_of_row[row])
         return self.forms[document][row - int(self.fingerprints.paragraph_bounds[document])]
 
     def similarity_if_duplicate(self, first: int, second: int) -> float | None:
         """Jaccard of the two rows' shingles (the rapidfuzz ratio for short paragraphs),
         or None below the paragraph threshold."""
         first_set, second_set = self.shingle_set(first), self.shingle_set(second)
-        if min(len(first_set), len(second_set)) < SHORT_TEXT_SHINGLES:
+        return self._similarity(first, second, len(first_set), len(second_set), len(first_set & second_set))
+
+    def similarities(self, pairs: numpy.ndarray) -> list[float | None]:
+        """similarity_if_duplicate of each pair (an (n, 2) array of rows), the shared
+        shingles of all of them counted at once."""
+        bounds = self.fingerprints.shingle_bounds
+        counted = pair_overlaps(self.fingerprints.shingles, bounds[:-1], bounds[1:], pairs)
+        return [
+            self._similarity(first, second, first_size, second_size, shared)
+            for (first, second), first_size, second_size, shared in zip(pairs.tolist(), *(part.tolist() for part in counted))
+        ]
+
+    def _similarity(self, first: int, second: int, first_size: int, second_size: int, shared: int) -> float | None:
+        if min(first_size, second_size) < SHORT_TEXT_SHINGLES:
             ratio = fuzz.ratio(self.form(first), self.form(second)) / 100.0
             return round(ratio, 4) if ratio >= SHORT_TEXT_RATIO / 100.0 else None
-        shared = len(first_set & second_set)
-        jaccard = shared / (len(first_set) + len(second_set) - shared)
+        jaccard = shared / (first_size + second_size - shared)
         return round(jaccard, 4) if jaccard >= self.settings.paragraph_threshold else None
