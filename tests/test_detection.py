@@ -313,6 +313,14 @@ def test_lsh_finds_what_exhaustive_verification_finds() -> None:
     assert recall >= 0.99
 
 
+@given(st.lists(st.integers(0, 6), max_size=60))
+def test_stable_sort_equals_numpy_stable_argsort(values) -> None:
+    keys = numpy.array(values, dtype=numpy.uint64)
+    ordered, order = candidates._stable_sort(keys)
+    assert order.tolist() == numpy.argsort(keys, kind="stable").tolist()
+    assert ordered.tolist() == sorted(values)
+
+
 @hypothesis_settings(max_examples=150)
 @given(st.integers(2, 40).flatmap(lambda count: st.tuples(
     st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=count, max_size=count),

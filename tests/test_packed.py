@@ -204,9 +204,10 @@ def test_without_keep_texts_a_streamed_scan_returns_the_documents_that_meet_anot
 def test_pairs_measured_in_worker_processes_give_the_same_report(monkeypatch):
     documents = fixture_documents("seeds", "eval", "detection")
     alone, _ = pipeline.scan_documents(documents, jobs=1, compact=False)
-    # Every in-memory scan with candidate pairs now measures them in two forked workers
-    # (a streamed scan measures them in its own process).
+    # Every in-memory scan with candidate pairs now measures them in two forked workers,
+    # paragraph pairs too (a streamed scan measures them in its own process).
     monkeypatch.setattr(processes, "PARALLEL_PAIRS", 1)
+    monkeypatch.setattr(pipeline, "PARALLEL_PARAGRAPH_PAIRS", 1)
     shared, _ = pipeline.scan_documents(documents, jobs=2, compact=False)
     assert alone.stats["candidate_pairs"] > 50
     assert comparable(shared) == comparable(alone)

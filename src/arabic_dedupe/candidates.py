@@ -43,13 +43,36 @@ def _bucket_pairs(sorted_rows: numpy.ndarray, starts: numpy.ndarray, sizes: nump
     return numpy.stack((sorted_rows[left], sorted_rows[left + step]), axis=1)
 
 
+def _stable_sort(keys: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The keys sorted, and argsort(keys, kind="stable"), several times faster: numpy's
+    default sort of 64-bit integers is vectorized where a stable one is not, and only the
+    few keys that repeat need their positions put back in order.
+
+    >>> [part.tolist() for part in _stable_sort(numpy.array([5, 3, 5, 1, 3, 5], dtype=numpy.uint64))]
+    [[1, 3, 3, 5, 5, 5], [3, 1, 4, 0, 2, 5]]
+    """
+    order = numpy.argsort(keys)
+    ordered = keys[order]
+    repeats = ordered[1:] == ordered[:-1]
+    if not repeats.any():
+        return ordered, order
+    in_run = numpy.zeros(len(keys), dtype=bool)
+    in_run[1:] = repeats
+    in_run[:-1] |= repeats
+    # Runs of equal keys are contiguous, so sorting each run's positions leaves the run
+    # where it is: one sort by (key, position) over the members of all runs.
+    members = numpy.flatnonzero(in_run)
+    positions = order[members]
+    order[members] = positions[numpy.lexsort((positions, ordered[members]))]
+    return ordered, order
+
+
 def pairs_from_keys(keys: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
     """All pairs (i < j) of `rows` that share a key in some column, as an (m, 2) array."""
     found = []
-    for band in range(keys.shape[1]):
-        column = keys[:, band]
-        order = numpy.argsort(column, kind="stable")
-        sorted_keys = column[order]
+    # Band by band, each band's keys contiguous in memory.
+    for column in numpy.ascontiguousarray(keys.T):
+        sorted_keys, order = _stable_sort(column)
         sorted_rows = rows[order]
         change = numpy.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
         starts = numpy.concatenate(([0], change))
