@@ -346,3 +346,18 @@ def test_a_lede_found_whole_scores_what_rapidfuzz_gives_it(haystack, start, leng
     needle = haystack[start : start + length]
     expected = fuzz.partial_ratio(needle, haystack, score_cutoff=cutoff)
     assert verify._partial_ratio(needle, haystack, cutoff) == expected
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ابت ثج", max_size=200), st.text(alphabet="ابت ثج", max_size=220), st.sampled_from([0.0, 60.0, 90.0]))
+def test_a_lede_reaches_the_cutoff_exactly_when_its_partial_ratio_does(needle, haystack, cutoff):
+    """With a cutoff the score may be a lower window's ratio, never above the partial
+    ratio, and on the same side of the cutoff; without one it is the partial ratio."""
+    expected = fuzz.partial_ratio(needle, haystack, score_cutoff=cutoff)
+    score = verify._partial_ratio(needle, haystack, cutoff)
+    assert score <= expected
+    assert (score >= cutoff) == (expected >= cutoff) if cutoff else score == expected
+    # Copies that keep the lede's start, with one letter changed, take the quick answer.
+    if len(needle) >= 30 and cutoff == 90.0:
+        edited = needle[:10] + ("ج" if needle[10] != "ج" else "ب") + needle[11:]
+        assert verify._partial_ratio(edited, needle + haystack, cutoff) >= cutoff
