@@ -30,7 +30,7 @@ eval: $(STAMP)
 	$(BIN)/python scripts/evaluate.py
 
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py --full --repeat 2
+	$(BIN)/python scripts/benchmark.py --full --repeat 3
 	$(BIN)/python scripts/bench_index.py
 
 clean:

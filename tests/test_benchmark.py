@@ -119,3 +119,23 @@ def test_harness_runs_end_to_end_on_fifty_documents(tmp_path, capsys):
     assert re.fullmatch(NUMBER, normalizer[0].split(" | ")[4])
     results = benchmark.RESULTS_MARKER + text.split(benchmark.RESULTS_MARKER, 1)[1]
     assert results in capsys.readouterr().out
+
+
+def test_memory_is_sampled_in_the_first_run_and_times_come_from_the_others(monkeypatch):
+    calls = []
+    walls = iter([3.0, 5.0, 4.0])
+
+    def run_once(corpus, contender, code=None, sample_memory=True):
+        calls.append(sample_memory)
+        return benchmark.Run(corpus.name, contender, 10, 100, next(walls), peak_rss=2 if sample_memory else 1, tree_memory=7 if sample_memory else 0)
+
+    monkeypatch.setattr(benchmark, "run_contender_once", run_once)
+    corpus = benchmark.Corpus("tiny", [], 10, 100)
+    run = benchmark.run_contender(corpus, "cli", repeat=3)
+    assert calls == [True, False, False]
+    # The sampled run was the fastest, but its time is not the one reported.
+    assert (run.wall_seconds, run.tree_memory, run.peak_rss) == (4.0, 7, 2)
+    calls.clear()
+    walls = iter([6.0])
+    single = benchmark.run_contender(corpus, "cli", repeat=1)
+    assert calls == [True] and (single.wall_seconds, single.tree_memory) == (6.0, 7)
