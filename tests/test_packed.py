@@ -224,6 +224,10 @@ def test_pair_similarities_keep_the_order_of_the_pairs(monkeypatch):
     assert any(value is not None for value in expected) and None in expected
     monkeypatch.setattr(processes, "PARALLEL_PAIRS", 1)
     assert processes.pair_similarities(comparer, pairs, jobs=2) == expected
+    # One worker, the caller busy meanwhile; asked at once, the caller measures every run
+    # the worker has not taken yet, and the values still come in the pairs' order.
+    with processes.pair_similarities_meanwhile(comparer, pairs, jobs=2, caller_busy=True) as values:
+        assert values() == expected
 
 
 @given(

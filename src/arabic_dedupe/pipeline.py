@@ -292,12 +292,14 @@ def paragraph_clusters(
     return result
 
 
-def _pair_values_meanwhile(comparer, pairs: numpy.ndarray, settings: Settings, prints: Fingerprints, jobs: int):
+def _pair_values_meanwhile(
+    comparer, pairs: numpy.ndarray, settings: Settings, prints: Fingerprints, jobs: int, caller_busy: bool = False
+):
     """The value detect gives each document pair: its verified similarity (None for no
     duplicate), measured meanwhile; or, with verification off, the share of agreeing
     signature values."""
     if settings.verify:
-        return pair_similarities_meanwhile(comparer, pairs, jobs)
+        return pair_similarities_meanwhile(comparer, pairs, jobs, caller_busy=caller_busy)
     agreeing = prints.document_signatures[pairs[:, 0]] == prints.document_signatures[pairs[:, 1]]
     estimates = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
     return contextlib.nullcontext(lambda: estimates)
@@ -533,7 +535,9 @@ def detect(
     exact_groups, head_of, similar = similar_signature_pairs(fingerprints, settings)
     similar_pairs = worth_verifying(similar)
     comparer = DocumentComparer(fingerprints, forms, settings)
-    with _pair_values_meanwhile(comparer, similar_pairs, settings, fingerprints, jobs) as similar_values:
+    with _pair_values_meanwhile(
+        comparer, similar_pairs, settings, fingerprints, jobs, caller_busy=settings.paragraphs
+    ) as similar_values:
         paragraph_groups = (
             paragraph_clusters(fingerprints, forms, settings, jobs, paragraph_band_keys) if settings.paragraphs else []
         )

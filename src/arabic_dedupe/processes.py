@@ -19,7 +19,7 @@ import numpy
 
 # Fewer candidate pairs than this are measured in this process: forking workers for them
 # would cost more than it saves.
-PARALLEL_PAIRS = 2_000
+PARALLEL_PAIRS = 5_000
 
 # What a worker of `forked_pool` inherits (the corpus, or a comparer), set once by the
 # pool's initializer: with the fork start method it is inherited, not pickled, so a batch
@@ -91,17 +91,29 @@ def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[flo
 
 
 @contextlib.contextmanager
-def pair_similarities_meanwhile(comparer, pairs: numpy.ndarray, jobs: int = 1) -> Iterator[Callable[[], list]]:
+def pair_similarities_meanwhile(
+    comparer, pairs: numpy.ndarray, jobs: int = 1, *, caller_busy: bool = False
+) -> Iterator[Callable[[], list]]:
     """pair_similarities, started in forked workers while the caller goes on: the function
     yielded waits for the values and returns them. With one job, or few pairs, they are
-    measured when asked for."""
+    measured when asked for. A `caller_busy` (working meanwhile on a core of its own)
+    leaves it that core: one worker fewer."""
     if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
         yield lambda: comparer.similarities(pairs)
         return
-    executor = forked_pool(jobs, comparer)
+    workers = jobs - 1 if caller_busy else jobs
+    executor = forked_pool(workers, comparer)
     try:
-        runs = [executor.submit(_similarities_job, run) for run in numpy.array_split(pairs, 4 * jobs)]
-        yield lambda: [value for run in runs for value in run.result()]
+        parts = numpy.array_split(pairs, 16 * jobs)
+        runs = [executor.submit(_similarities_job, part) for part in parts]
+
+        def values() -> list:
+            # The caller, now waiting, measures the runs no worker has started yet (from
+            # the last back): cancelling one that a worker took fails and leaves it there.
+            helped = {position: comparer.similarities(parts[position]) for position in reversed(range(len(runs))) if runs[position].cancel()}
+            return [value for position, run in enumerate(runs) for value in (helped[position] if position in helped else run.result())]
+
+        yield values
     finally:
         executor.shutdown(cancel_futures=True)
 
