@@ -516,3 +516,36 @@ def test_saved_json_renders_like_the_report_it_came_from(report):
     again = report_from_dict(json.loads(render(report, "json")))
     for format in ("json", "csv", "github", "junit", "table"):
         assert render(again, format) == render(report, format)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    | st.dictionaries(st.integers(0, 9), children, max_size=2),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300)
+@given(JSON_VALUES)
+def test_indented_json_writes_what_json_dumps_writes(value):
+    from arabic_dedupe.report import indented_json
+
+    assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), [1.0, float("inf")], {"a": {"b": float("-inf")}}], ids=["nan", "inf-in-list", "nested"])
+def test_indented_json_refuses_what_json_refuses(bad):
+    from arabic_dedupe.report import indented_json
+
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        indented_json(bad)
+
+
+def test_the_quick_check_for_undisplayable_characters_matches_the_table_exactly():
+    from arabic_dedupe import report
+
+    changed = {chr(code) for code in report._DISPLAYABLE}
+    found = {chr(code) for code in range(0x3000) if report._UNDISPLAYABLE.search(chr(code))}
+    assert found == changed

@@ -9,8 +9,11 @@ import contextlib
 import csv
 import io
 import json
+import math
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring
 
 from rich import box
 from rich.console import Console
@@ -53,6 +56,9 @@ _DISPLAYABLE = str.maketrans(
         **{code: None for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
     }
 )
+# Any character _DISPLAYABLE changes: most texts hold none, and a regular expression finds
+# that out several times faster than str.translate looks up every character.
+_UNDISPLAYABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Line breaks that json.dumps(ensure_ascii=False) leaves raw (it escapes only C0 controls).
 _LINE_BREAKS_IN_STRINGS = (
     ("\N{NEXT LINE}", "\\u0085"),
@@ -129,7 +135,7 @@ def _displayable(text: str) -> str:
     >>> _displayable("a\\u202bb\\tc\\x85d")
     'ab c d'
     """
-    return text.translate(_DISPLAYABLE)
+    return text if _UNDISPLAYABLE.search(text) is None else text.translate(_DISPLAYABLE)
 
 
 def member_similarity(cluster: ArticleCluster, index: int) -> float:
@@ -316,9 +322,60 @@ def _render_ci(report: Report, format: str, *, exceeded: Sequence[str]) -> str:
 
 
 def _json_document(data: dict) -> str:
-    # allow_nan=False: NaN is not JSON; a NaN similarity is a bug to surface, not to print.
-    document = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
-    return _escape_line_breaks(document) + "\n"
+    return _escape_line_breaks(indented_json(data)) + "\n"
+
+
+def indented_json(value: object, indent: str = "\n") -> str:
+    """json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False), character for
+    character, in a third of the time: the standard library encodes indented JSON in pure
+    Python, a generator step per value (0.2 s for SaudiNewsNet's 10 MB report).
+
+    Strings go through the standard library's own C escaping; NaN and infinities are
+    refused as json.dumps refuses them (a NaN similarity is a bug to surface, not to
+    print); any other type is handed to json.dumps, which says what it cannot encode.
+
+    >>> print(indented_json({"a": [1, 2.5, "ب"], "b": {}, "c": [], "d": None}))
+    {
+      "a": [
+        1,
+        2.5,
+        "ب"
+      ],
+      "b": {},
+      "c": [],
+      "d": null
+    }
+    """
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is dict or kind is list or kind is tuple:
+        if not value:
+            return "{}" if kind is dict else "[]"
+        inner = indent + "  "
+        if kind is dict:
+            if not all(type(key) is str for key in value):
+                return _standard_json(value, indent)
+            items = [encode_basestring(key) + ": " + indented_json(item, inner) for key, item in value.items()]
+            return "{" + inner + ("," + inner).join(items) + indent + "}"
+        return "[" + inner + ("," + inner).join([indented_json(item, inner) for item in value]) + indent + "]"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    return _standard_json(value, indent)
+
+
+def _standard_json(value: object, indent: str) -> str:
+    # What indented_json does not write itself: keys that are not strings, subclasses,
+    # NaN (refused with the standard library's own error). Written at the same depth.
+    depth = (len(indent) - 1) // 2
+    encoded = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    return encoded.replace("\n", "\n" + "  " * depth)
 
 
 def _json_line(data: dict) -> str:
