@@ -567,7 +567,7 @@ def detect(
     for representative, members, similarities in stars:
         others = [value for member, value in zip(members, similarities) if member != representative]
         hashes = {int(fingerprints.text_hashes[member]) for member in members}
-        first_paragraph = cleaned[representative].paragraphs[0].text if cleaned[representative].paragraphs else ""
+        texts, _ = packed.kept_paragraphs(cleaned, representative)
         article_clusters.append(
             ArticleCluster(
                 members=tuple(documents[member].id for member in members),
@@ -575,7 +575,7 @@ def detect(
                 min_similarity=min(others),
                 exact=len(hashes) == 1,
                 similarities=tuple(similarities),
-                snippet=first_paragraph[:SNIPPET_CHARACTERS],
+                snippet=texts[0][:SNIPPET_CHARACTERS] if texts else "",
             )
         )
     lap("cluster")
@@ -678,11 +678,11 @@ def _paragraph_report(
     first_copies = {copies[0] for copies in located}
     line_of, text_of = {}, {}
     for document in sorted(wanted):
-        paragraphs = cleaned[document].paragraphs
+        texts, lines = packed.kept_paragraphs(cleaned, document)
         for index in wanted[document]:
-            line_of[(document, index)] = paragraphs[index].line
+            line_of[(document, index)] = lines[index]
             if (document, index) in first_copies:
-                text_of[(document, index)] = paragraphs[index].text
+                text_of[(document, index)] = texts[index]
     for copies, (_, min_similarity, exact) in zip(located, groups):
         for copy in copies:
             cluster_of_copy[copy] = len(clusters)
