@@ -357,7 +357,9 @@ def _sharing_rows(chunks: Sequence[numpy.ndarray], rows: numpy.ndarray | None = 
         column = numpy.concatenate([chunk[:, position] for chunk in chunks])
         if rows is not None:
             column = column[rows]
-        order = numpy.argsort(column, kind="stable")
+        # Only which keys repeat matters, not the order of equal ones: numpy's default
+        # (vectorized) sort, several times faster than a stable one.
+        order = numpy.argsort(column)
         ordered = column[order]
         equal_next = ordered[1:] == ordered[:-1]
         repeated = numpy.zeros(len(column), dtype=bool)
