@@ -680,25 +680,49 @@ class HashedLines:
     """A site's boilerplate lines by their 64-bit hash, standing in for the set of lines.
 
     A large corpus holds millions of distinct short lines; by hash each takes 16 bytes
-    however long it is, and cleaning only asks `line in lines`.
+    however long it is, and cleaning only asks `line in lines`. The hashes carry the
+    lines' lengths, so a line of a length no boilerplate line has (most body paragraphs)
+    is answered without hashing it.
 
-    >>> lines = HashedLines(frozenset({line_hash("// انتهي //")}))
-    >>> "// انتهي //" in lines, "خبر" in lines, len(lines)
-    (True, False, 1)
+    >>> lines = HashedLines.of({line_hash("// انتهي //")})
+    >>> "// انتهي //" in lines, "خبر" in lines, len(lines), lines.lengths
+    (True, False, 1, frozenset({11}))
     """
 
     hashes: frozenset[int]
+    lengths: frozenset[int]
+
+    @classmethod
+    def of(cls, hashes: Iterable[int]) -> HashedLines:
+        hashes = frozenset(hashes)
+        return cls(hashes, frozenset(value & _LENGTH_MASK for value in hashes))
 
     def __len__(self) -> int:
         return len(self.hashes)
 
     def __contains__(self, line: object) -> bool:
-        return isinstance(line, str) and line_hash(line) in self.hashes
+        return (
+            isinstance(line, str)
+            and min(len(line), _LENGTH_MASK) in self.lengths
+            and line_hash(line) in self.hashes
+        )
+
+
+# The low bits of a line hash hold the line's length in characters (up to this, and longer
+# lines this): the other 54 bits still tell apart far more distinct lines than a site has.
+_LENGTH_BITS = 10
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
 
 
 def line_hash(line: str) -> int:
-    """The 64-bit hash site lines are counted by (xxh3 of the UTF-8 bytes)."""
-    return xxhash.xxh3_64_intdigest(line.encode("utf-8", "surrogatepass"))
+    """The 64-bit hash site lines are counted by: xxh3 of the UTF-8 bytes, its low
+    _LENGTH_BITS bits replaced by the length (see HashedLines).
+
+    >>> line_hash("خبر") & _LENGTH_MASK, line_hash("خ" * 5000) & _LENGTH_MASK
+    (3, 1023)
+    """
+    value = xxhash.xxh3_64_intdigest(line.encode("utf-8", "surrogatepass"))
+    return (value & ~_LENGTH_MASK) | min(len(line), _LENGTH_MASK)
 
 
 def count_site_line_hashes(documents: Iterable[Document]) -> dict[str, tuple[numpy.ndarray, numpy.ndarray]]:
@@ -731,7 +755,7 @@ def hashed_site_boilerplate(
         distinct, position = numpy.unique(hashes, return_inverse=True)
         totals = numpy.bincount(position, weights=documents, minlength=len(distinct))
         threshold = site_threshold(documents_per_site.get(site, 0))
-        boilerplate[site] = HashedLines(frozenset(distinct[totals >= threshold].tolist()))
+        boilerplate[site] = HashedLines.of(distinct[totals >= threshold].tolist())
     return boilerplate
 
 
