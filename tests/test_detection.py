@@ -148,6 +148,9 @@ def test_pair_overlaps_count_distinct_shared_values(items, raw_pairs) -> None:
     ]
     assert [part.tolist() for part in overlap_kernel.pair_overlaps(values, starts, ends, pairs)] == expected
     with pytest.MonkeyPatch.context() as patch:
+        # Measured a few pairs a call, as a long list of pairs is.
+        patch.setattr(verify, "OVERLAP_CHUNK_PAIRS", 3)
+        assert [part.tolist() for part in verify.pair_overlaps(values, starts, ends, pairs)] == expected
         patch.setattr(verify, "compiled_module", lambda name: None)
         assert [part.tolist() for part in verify.pair_overlaps(values, starts, ends, pairs)] == expected
 

@@ -74,18 +74,30 @@ def set_overlap(first: numpy.ndarray, second: numpy.ndarray) -> tuple[float, flo
     return shared / union, shared / min(len(first), len(second))
 
 
+# Pairs whose shingle sets one call of the overlap kernel gathers: at most twice as many
+# documents' sets (about 30 MB of shingles for news articles), and neighbouring pairs,
+# which share documents, still share the sorting of their sets.
+OVERLAP_CHUNK_PAIRS = 4096
+
+
 def pair_overlaps(
     values: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray, pairs: numpy.ndarray
 ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
     """(sizes of the first sets, sizes of the second, shared values) of each pair (i, j) of
     an (n, 2) array, item i's set being the distinct values in values[starts[i]:ends[i]].
 
-    The compiled kernel counts all pairs in one call; without numba, numpy does it pair by
+    The compiled kernel counts OVERLAP_CHUNK_PAIRS pairs a call (each call gathers the
+    sets of its pairs' items, so the chunk bounds that memory: a streamed scan of a
+    million documents measures millions of pairs); without numba, numpy does it pair by
     pair (the same counts, a few microseconds each).
     """
     kernel = compiled_module("overlap_kernel")
     if kernel is not None:
-        return kernel.pair_overlaps(values, starts, ends, pairs)
+        counted = [
+            kernel.pair_overlaps(values, starts, ends, pairs[start : start + OVERLAP_CHUNK_PAIRS])
+            for start in range(0, len(pairs), OVERLAP_CHUNK_PAIRS)
+        ] or [kernel.pair_overlaps(values, starts, ends, pairs)]
+        return tuple(numpy.concatenate(part) for part in zip(*counted))
     counted = numpy.zeros((3, len(pairs)), dtype=numpy.int64)
     for position, (first, second) in enumerate(pairs.tolist()):
         first_set = numpy.unique(values[starts[first] : ends[first]])
