@@ -95,23 +95,32 @@ def pair_similarities_meanwhile(
     comparer, pairs: numpy.ndarray, jobs: int = 1, *, caller_busy: bool = False
 ) -> Iterator[Callable[[], list]]:
     """pair_similarities, started in forked workers while the caller goes on: the function
-    yielded waits for the values and returns them. With one job, or few pairs, they are
-    measured when asked for. A `caller_busy` (working meanwhile on a core of its own)
-    leaves it that core: one worker fewer."""
+    yielded waits for the values and returns them, measuring itself the runs of pairs no
+    worker has started yet. With one job, or few pairs, they are measured when asked for.
+    A `caller_busy` (working meanwhile on a core of its own) leaves it that core: one
+    worker fewer."""
     if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
         yield lambda: comparer.similarities(pairs)
         return
     workers = jobs - 1 if caller_busy else jobs
     executor = forked_pool(workers, comparer)
     try:
+        # Short runs, so what is left when the caller starts waiting splits finely.
         parts = numpy.array_split(pairs, 16 * jobs)
         runs = [executor.submit(_similarities_job, part) for part in parts]
 
         def values() -> list:
-            # The caller, now waiting, measures the runs no worker has started yet (from
-            # the last back): cancelling one that a worker took fails and leaves it there.
-            helped = {position: comparer.similarities(parts[position]) for position in reversed(range(len(runs))) if runs[position].cancel()}
-            return [value for position, run in enumerate(runs) for value in (helped[position] if position in helped else run.result())]
+            # From the last run back: cancelling a run a worker has taken fails, and the
+            # worker's result is waited for instead.
+            measured = {}
+            for position in reversed(range(len(runs))):
+                if runs[position].cancel():
+                    measured[position] = comparer.similarities(parts[position])
+            return [
+                value
+                for position, run in enumerate(runs)
+                for value in (measured[position] if position in measured else run.result())
+            ]
 
         yield values
     finally:
