@@ -225,9 +225,11 @@ def test_pair_similarities_keep_the_order_of_the_pairs(monkeypatch):
     monkeypatch.setattr(processes, "PARALLEL_PAIRS", 1)
     assert processes.pair_similarities(comparer, pairs, jobs=2) == expected
     # One worker, the caller busy meanwhile; asked at once, the caller measures every run
-    # the worker has not taken yet, and the values still come in the pairs' order.
-    with processes.pair_similarities_meanwhile(comparer, pairs, jobs=2, caller_busy=True) as values:
-        assert values() == expected
+    # the worker has not taken yet, and the values still come in the pairs' order. The
+    # same worker measures the next pairs too, however few.
+    with processes.pair_measurer(comparer, jobs=2, caller_busy=True) as measure:
+        values, more = measure(pairs), measure(pairs[:3])
+        assert (values(), more()) == (expected, expected[:3])
 
 
 @given(

@@ -44,8 +44,8 @@ from arabic_dedupe.processes import (
     collection_paused,
     forked_pool,
     inherited_here,
+    pair_measurer,
     pair_similarities,
-    pair_similarities_meanwhile,
     release_freed_memory,
 )
 from arabic_dedupe.verify import LEDE_CHARACTERS, LEDE_MIN_WORDS, LEDE_NEEDLE, DocumentComparer, ParagraphComparer
@@ -292,17 +292,22 @@ def paragraph_clusters(
     return result
 
 
-def _pair_values_meanwhile(
-    comparer, pairs: numpy.ndarray, settings: Settings, prints: Fingerprints, jobs: int, caller_busy: bool = False
-):
-    """The value detect gives each document pair: its verified similarity (None for no
-    duplicate), measured meanwhile; or, with verification off, the share of agreeing
-    signature values."""
+@contextlib.contextmanager
+def _pair_values(comparer, settings: Settings, prints: Fingerprints, jobs: int, caller_busy: bool = False):
+    """Yields `measure(pairs)` (processes.pair_measurer): the value detect gives each
+    document pair, its verified similarity (None for no duplicate), measured meanwhile;
+    or, with verification off, the share of agreeing signature values."""
     if settings.verify:
-        return pair_similarities_meanwhile(comparer, pairs, jobs, caller_busy=caller_busy)
-    agreeing = prints.document_signatures[pairs[:, 0]] == prints.document_signatures[pairs[:, 1]]
-    estimates = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
-    return contextlib.nullcontext(lambda: estimates)
+        with pair_measurer(comparer, jobs, caller_busy=caller_busy) as measure:
+            yield measure
+        return
+
+    def estimate(pairs: numpy.ndarray) -> Callable[[], list]:
+        agreeing = prints.document_signatures[pairs[:, 0]] == prints.document_signatures[pairs[:, 1]]
+        estimates = [round(float(estimate), 4) for estimate in agreeing.mean(axis=1)]
+        return lambda: estimates
+
+    yield estimate
 
 
 class Stopwatch:
@@ -535,9 +540,8 @@ def detect(
     exact_groups, head_of, similar = similar_signature_pairs(fingerprints, settings)
     similar_pairs = worth_verifying(similar)
     comparer = DocumentComparer(fingerprints, forms, settings)
-    with _pair_values_meanwhile(
-        comparer, similar_pairs, settings, fingerprints, jobs, caller_busy=settings.paragraphs
-    ) as similar_values:
+    with _pair_values(comparer, settings, fingerprints, jobs, caller_busy=settings.paragraphs) as measure:
+        similar_values = measure(similar_pairs)
         paragraph_groups = (
             paragraph_clusters(fingerprints, forms, settings, jobs, paragraph_band_keys) if settings.paragraphs else []
         )
@@ -545,9 +549,9 @@ def detect(
         lap("paragraphs")
         shared_pairs = worth_verifying(shared_paragraph_pairs(fingerprints, paragraph_groups, head_of) - similar)
         lap("candidates")
-        with _pair_values_meanwhile(comparer, shared_pairs, settings, fingerprints, jobs) as shared_values:
-            measured = dict(zip(map(tuple, similar_pairs.tolist()), similar_values()))
-            measured.update(zip(map(tuple, shared_pairs.tolist()), shared_values()))
+        shared_values = measure(shared_pairs)
+        measured = dict(zip(map(tuple, similar_pairs.tolist()), similar_values()))
+        measured.update(zip(map(tuple, shared_pairs.tolist()), shared_values()))
     edges: dict[tuple[int, int], float] = {
         (int(group[0]), int(member)): 1.0 for group in exact_groups for member in group[1:]
     }

@@ -86,28 +86,32 @@ def pair_similarities(comparer, pairs: numpy.ndarray, jobs: int = 1) -> list[flo
     (neighbouring pairs share documents, so each worker's cache keeps serving); they
     inherit the comparer and its fingerprints instead of receiving them.
     """
-    with pair_similarities_meanwhile(comparer, pairs, jobs) as values:
-        return values()
+    with pair_measurer(comparer, jobs) as measure:
+        return measure(pairs)()
 
 
 @contextlib.contextmanager
-def pair_similarities_meanwhile(
-    comparer, pairs: numpy.ndarray, jobs: int = 1, *, caller_busy: bool = False
-) -> Iterator[Callable[[], list]]:
-    """pair_similarities, started in forked workers while the caller goes on: the function
-    yielded waits for the values and returns them, measuring itself the runs of pairs no
-    worker has started yet. With one job, or few pairs, they are measured when asked for.
-    A `caller_busy` (working meanwhile on a core of its own) leaves it that core: one
-    worker fewer."""
-    if jobs <= 1 or len(pairs) < PARALLEL_PAIRS:
-        yield lambda: comparer.similarities(pairs)
-        return
-    workers = jobs - 1 if caller_busy else jobs
-    executor = forked_pool(workers, comparer)
-    try:
+def pair_measurer(comparer, jobs: int = 1, *, caller_busy: bool = False) -> Iterator[Callable]:
+    """Yields `measure(pairs)`, which starts measuring `comparer.similarities` of the pairs
+    in forked workers while the caller goes on, and returns a function that waits for the
+    values (in the pairs' order) and returns them.
+
+    The workers are forked at the first call with PARALLEL_PAIRS pairs or more, and then
+    measure every later call's pairs too; before that, pairs are measured in this process
+    when their values are asked for. Waiting, the caller measures itself the runs of pairs
+    no worker has started yet. A `caller_busy` (working meanwhile on a core of its own)
+    leaves it that core: one worker fewer.
+    """
+    pool: list[ProcessPoolExecutor] = []
+
+    def measure(pairs: numpy.ndarray) -> Callable[[], list]:
+        if len(pairs) == 0 or not pool and (jobs <= 1 or len(pairs) < PARALLEL_PAIRS):
+            return lambda: comparer.similarities(pairs)
+        if not pool:
+            pool.append(forked_pool(jobs - 1 if caller_busy else jobs, comparer))
         # Short runs, so what is left when the caller starts waiting splits finely.
         parts = numpy.array_split(pairs, 16 * jobs)
-        runs = [executor.submit(_similarities_job, part) for part in parts]
+        runs = [pool[0].submit(_similarities_job, part) for part in parts]
 
         def values() -> list:
             # From the last run back: cancelling a run a worker has taken fails, and the
@@ -122,9 +126,13 @@ def pair_similarities_meanwhile(
                 for value in (measured[position] if position in measured else run.result())
             ]
 
-        yield values
+        return values
+
+    try:
+        yield measure
     finally:
-        executor.shutdown(cancel_futures=True)
+        for executor in pool:
+            executor.shutdown(cancel_futures=True)
 
 
 def _similarities_job(pairs: numpy.ndarray) -> list[float | None]:
