@@ -683,8 +683,8 @@ def render_results(facts: dict, corpora: list[Corpus], notes: list[str], runs: l
         f"- Load average (1/5/15 min) before: {load_before}; after: {load_after}. "
         "Other jobs on this machine may have shared the cores (a load average above the core count "
         "says they did), which makes wall times noisy; CPU seconds (user + system) are much less affected. "
-        f"Each contender ran {facts['repeat']} time(s) (corpora of {REPEAT_BELOW_DOCUMENTS:,} documents or more once); "
-        "the fastest run without memory sampling is shown.",
+        f"Each contender ran {facts['repeat']} time(s) (on corpora of {REPEAT_BELOW_DOCUMENTS:,} documents or more once): "
+        "the first run samples memory, and the times shown are the fastest of the other runs (the only run's, where it ran once).",
         f"- Code: {facts['commit']}; copied at the start, so every contender ran the same code",
         f"- Command: `{' '.join(['python scripts/benchmark.py', *options])}`",
         "",
