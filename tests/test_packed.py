@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings as hypothesis_settings, strategies
 
 from arabic_dedupe import packed, pipeline, processes
+from arabic_dedupe.boilerplate import clean_document
 from arabic_dedupe.cli import cli
 from arabic_dedupe.config import Settings
 from arabic_dedupe.model import CleanDocument, Document, Paragraph, Removal, Skipped
@@ -56,6 +58,22 @@ def test_a_packed_document_unpacks_to_the_same_cleaned_document(paragraphs, remo
         tuple(Removal(*fields) for fields in removed),
     )
     assert packed.unpack_document(document, packed.pack_document(clean, compress=compress)) == clean
+
+
+lines = strategies.text(alphabet=strategies.sampled_from("قال  الوزير\t«»٢٠ab. \u00a0-"), max_size=30)
+
+
+@given(strategies.lists(lines, max_size=12), strategies.integers(1, 50))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_a_document_packed_by_reference_to_its_lines_unpacks_to_its_cleaned_document(input_lines, first_line):
+    """Cleaned for real (blank and repeated lines, hard-wrapped lines joined): the texts
+    that are input lines are referred to, the others written out, and all come back."""
+    original = Document(id="x.jsonl#1", text="\n".join(input_lines), site="s", first_line=first_line)
+    clean = clean_document(original)
+    blob = packed.pack_document(clean, compress=False, original=original)
+    assert packed.unpack_document(original, blob) == replace(clean, document=replace(original, text=""))
+    corpus = packed.PackedDocuments((original,), (blob,), *([numpy.zeros(1)] * 5), (), numpy.zeros(0), ())
+    assert packed.kept_paragraphs(corpus, 0) == ([p.text for p in clean.paragraphs], [p.line for p in clean.paragraphs])
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["one-process", "two-workers"])

@@ -380,7 +380,13 @@ def _record_batches(documents: list[Document], settings: Settings, jobs: int) ->
     Workers prepare batches ahead (and turn them into records) while this process writes
     the finished ones, so storage overlaps with fingerprinting.
     """
-    yield from prepared_batches(documents, settings, jobs=jobs, finish=functools.partial(records_of, settings=settings))
+    yield from prepared_batches(documents, settings, jobs=jobs, finish=functools.partial(_records_job, settings=settings))
+
+
+def _records_job(prepared: Prepared, documents: list[Document], settings: Settings) -> RecordBatch:
+    # prepared_batches hands its finish the batch as read too; the records need only the
+    # prepared batch.
+    return records_of(prepared, settings)
 
 
 def claim(store: Store, settings: Settings) -> None:

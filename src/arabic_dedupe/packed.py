@@ -11,7 +11,10 @@ packs Arabic news 2.6-fold at about 200 MB/s, four times zlib's speed at the sam
 A scan small enough to hold its texts leaves them uncompressed: compressing was more than
 half of the packing time. Uncompressed texts are UTF-16, not UTF-8: for Arabic, which
 Python holds as two bytes a character, writing and reading UTF-16 is a copy, three to four
-times faster than UTF-8, for 10% more bytes (the ASCII spaces and digits take two).
+times faster than UTF-8, for 10% more bytes (the ASCII spaces and digits take two). And
+where the process that unpacks holds the documents as read (the in-memory scan), a
+paragraph that is a line of the document, as most are, is packed as a reference to that
+line (pack_document's `original`): a third of what the workers send back is then gone.
 """
 
 from __future__ import annotations
@@ -179,33 +182,88 @@ def unstow(stowed: StowedDocuments) -> list[Document]:
     ]
 
 
+# How a text is packed when the original is at hand: written out, or as the document's
+# input line it is (stripped of white space at both ends, or as it is).
+_WRITTEN, _STRIPPED_LINE, _WHOLE_LINE = 0, 1, 2
+
+
 def pack_document(
-    document: CleanDocument, compressor: zstandard.ZstdCompressor | None = None, *, compress: bool = True
+    document: CleanDocument,
+    compressor: zstandard.ZstdCompressor | None = None,
+    *,
+    compress: bool = True,
+    original: Document | None = None,
 ) -> bytes:
     """The kept and removed paragraphs of a cleaned document, compressed unless not `compress`.
 
     A line of JSON (input lines, removal reasons, the length of every text) is followed by
     the texts end to end: joining strings is several times faster than JSON-escaping them.
+    With the `original` document (uncompressed only), a text that is one of its input
+    lines is not written: the header says which line it is, and unpacking (given that same
+    document) takes it from there.
 
-    >>> clean = CleanDocument(Document("a", ""), (Paragraph(0, "خبر", 3),), (Removal("اقرأ أيضا", 1, "related"),))
-    >>> unpack_document(Document("a", ""), pack_document(clean)) == clean
-    True
-    >>> unpack_document(Document("a", ""), pack_document(clean, compress=False)) == clean
+    >>> original = Document("a", "اقرأ أيضا\\n  خبر  \\nنص آخر", first_line=1)
+    >>> clean = CleanDocument(original, (Paragraph(0, "خبر", 2), Paragraph(1, "نص", 3)), (Removal("اقرأ أيضا", 1, "related"),))
+    >>> [unpack_document(original, blob) == replace(clean, document=replace(original, text=""))
+    ...  for blob in (pack_document(clean), pack_document(clean, compress=False), pack_document(clean, compress=False, original=original))]
+    [True, True, True]
+    >>> len(pack_document(clean, compress=False, original=original)) < len(pack_document(clean, compress=False))
     True
     """
     texts = [paragraph.text for paragraph in document.paragraphs] + [removal.text for removal in document.removed]
-    header = json.dumps(
-        [
-            [paragraph.line for paragraph in document.paragraphs],
-            [[removal.line, removal.reason, removal.duplicate_of] for removal in document.removed],
-            [len(text) for text in texts],
-        ]
-    )
-    text = "\n".join((header, "".join(texts)))
+    lines = [paragraph.line for paragraph in document.paragraphs] + [removal.line for removal in document.removed]
+    fields = [
+        [paragraph.line for paragraph in document.paragraphs],
+        [[removal.line, removal.reason, removal.duplicate_of] for removal in document.removed],
+        [len(text) for text in texts],
+    ]
+    if original is not None and not compress:
+        sources = _sources(texts, lines, original)
+        fields.append(sources)
+        texts = [text for text, source in zip(texts, sources) if source == _WRITTEN]
+    text = "\n".join((json.dumps(fields), "".join(texts)))
     if not compress:
         return _utf16(text)
     compressor = compressor or zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
     return compressor.compress(text.encode("utf-8", "surrogatepass"))
+
+
+def _sources(texts: list[str], lines: list[int], original: Document) -> list[int]:
+    """How each text can be found in the original: its stripped input line, its whole
+    input line, or not at all (a hard-wrapped paragraph joins several)."""
+    input_lines = original.text.split("\n")
+    sources = []
+    for text, line in zip(texts, lines):
+        offset = line - original.first_line
+        found = input_lines[offset] if 0 <= offset < len(input_lines) else None
+        if found is not None and found.strip() == text:
+            sources.append(_STRIPPED_LINE)
+        elif found == text:
+            sources.append(_WHOLE_LINE)
+        else:
+            sources.append(_WRITTEN)
+    return sources
+
+
+def _unpacked_texts(document: Document, fields: list, body: str, count: int | None = None) -> list[str]:
+    """The first `count` (else all) texts of a packed document: from its body, and (when
+    its header says where) from the document's input lines."""
+    lengths = fields[2] if count is None else fields[2][:count]
+    if len(fields) < 4:
+        ends = list(itertools.accumulate(lengths))
+        return [body[end - length : end] for end, length in zip(ends, lengths)]
+    input_lines = document.text.split("\n")
+    lines = fields[0] + [removal[0] for removal in fields[1]]
+    texts = []
+    written = 0
+    for length, line, source in zip(lengths, lines, fields[3]):
+        if source == _WRITTEN:
+            texts.append(body[written : written + length])
+            written += length
+        else:
+            found = input_lines[line - document.first_line]
+            texts.append(found.strip() if source == _STRIPPED_LINE else found)
+    return texts
 
 
 def _blob_text(blob: bytes, decompressor: zstandard.ZstdDecompressor | None = None) -> str:
@@ -220,9 +278,9 @@ def unpack_document(
     document: Document, blob: bytes, decompressor: zstandard.ZstdDecompressor | None = None
 ) -> CleanDocument:
     header, body = _blob_text(blob, decompressor).split("\n", 1)
-    lines, removals, lengths = json.loads(header)
-    ends = list(itertools.accumulate(lengths))
-    texts = [body[end - length : end] for end, length in zip(ends, lengths)]
+    fields = json.loads(header)
+    lines, removals = fields[0], fields[1]
+    texts = _unpacked_texts(document, fields, body)
     return CleanDocument(
         replace(document, text="") if document.text else document,
         tuple(Paragraph(index, text, line) for index, (text, line) in enumerate(zip(texts, lines))),
@@ -248,9 +306,8 @@ def kept_paragraphs(cleaned: Sequence[CleanDocument], position: int) -> tuple[li
         return kept_paragraphs(cleaned.corpus, cleaned.positions[position])
     if isinstance(cleaned, PackedDocuments):
         header, body = _blob_text(cleaned.blobs[position]).split("\n", 1)
-        lines, _, lengths = json.loads(header)
-        ends = list(itertools.accumulate(lengths[: len(lines)]))
-        return [body[end - length : end] for end, length in zip(ends, lengths)], lines
+        fields = json.loads(header)
+        return _unpacked_texts(cleaned.documents[position], fields, body, len(fields[0])), fields[0]
     paragraphs = cleaned[position].paragraphs
     return [paragraph.text for paragraph in paragraphs], [paragraph.line for paragraph in paragraphs]
 
@@ -259,11 +316,20 @@ def kept_paragraphs(cleaned: Sequence[CleanDocument], position: int) -> tuple[li
 _EMPTY = pack_document(CleanDocument(Document("", ""), ()))
 
 
-def pack(prepared, settings: Settings, *, with_keys: bool = True, compress: bool = True) -> PackedDocuments:
+def pack(
+    prepared,
+    settings: Settings,
+    *,
+    with_keys: bool = True,
+    compress: bool = True,
+    originals: Sequence[Document] | None = None,
+) -> PackedDocuments:
     """Pack one prepared batch (a `pipeline.Prepared`); runs in the worker that prepared it.
 
     Without keys (a caller that keeps the fingerprints themselves) the key arrays are empty;
-    without `compress` the texts stay uncompressed.
+    without `compress` the texts stay uncompressed, and with `originals` (the batch's
+    documents as read, which the unpacking process must hold too) its input lines are
+    referred to, not written (see pack_document).
     """
     prints = prepared.fingerprints
     compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
@@ -272,7 +338,10 @@ def pack(prepared, settings: Settings, *, with_keys: bool = True, compress: bool
         long_rows = long_rows[:0]
     return PackedDocuments(
         documents=tuple(document.document for document in prepared.cleaned),
-        blobs=tuple(pack_document(document, compressor, compress=compress) for document in prepared.cleaned),
+        blobs=tuple(
+            pack_document(document, compressor, compress=compress, original=original)
+            for document, original in zip(prepared.cleaned, originals or itertools.repeat(None))
+        ),
         paragraph_counts=numpy.diff(prints.paragraph_bounds),
         removed_counts=numpy.array([len(document.removed) for document in prepared.cleaned], dtype=numpy.int64),
         repeats=numpy.array(

@@ -162,8 +162,9 @@ def _count_job(batch: list[Document] | range) -> dict[str, tuple[numpy.ndarray, 
 
 def _prepare_job(job: tuple[list[Document] | range, dict[str, HashedLines], Settings, Callable | None]):
     batch, site_lines, settings, finish = job
-    prepared = prepare_batch(_resolve(batch), site_lines, settings)
-    return prepared if finish is None else finish(prepared)
+    documents = _resolve(batch)
+    prepared = prepare_batch(documents, site_lines, settings)
+    return prepared if finish is None else finish(prepared, documents)
 
 
 def _batches(documents: list[Document], size: int = BATCH_DOCUMENTS) -> list[list[Document]]:
@@ -182,8 +183,9 @@ def prepared_batches(
     in batch order.
 
     Site boilerplate is counted over all batches first (a map-reduce). `finish`, a
-    picklable function of a Prepared batch, runs in the worker too (the index turns a
-    batch into stored records there), so only its result travels back.
+    picklable function of a Prepared batch and the batch's documents as read, runs in the
+    worker too (the index turns a batch into stored records there), so only its result
+    travels back.
     """
     batches = _batches(documents, batch_documents)
     if jobs <= 1 or len(batches) <= 1:
@@ -456,7 +458,7 @@ def scan_documents(
         if progress is not None:
             progress(len(part.blobs))
     if not texts:  # no documents: one empty batch, so the arrays have their shapes
-        empty = _in_memory_job(prepare_batch([], {}, settings), settings)
+        empty = _in_memory_job(prepare_batch([], {}, settings), [], settings)
         texts, forms, prints, keys = [empty[0]], [empty[1]], [empty[2]], [empty[3]]
     cleaned = packed.join(texts)
     stopwatch.lap("prepare")
@@ -477,17 +479,19 @@ def scan_documents(
 
 
 def _in_memory_job(
-    prepared: Prepared, settings: Settings
+    prepared: Prepared, documents: list[Document], settings: Settings
 ) -> tuple[packed.PackedDocuments, packed.PackedForms, Fingerprints, numpy.ndarray, dict[str, float]]:
     """A prepared batch as it travels back from a worker: the cleaned texts packed,
     uncompressed (bytes and strings cross processes far faster than paragraph objects,
-    and a corpus this size can hold its texts), the matching forms packed, the
-    fingerprints without their paragraph signatures, and instead the band keys that
-    paragraphs are paired by (half the bytes, and made in the workers)."""
+    and a corpus this size can hold its texts) and by reference to the `documents` as
+    read where they can be, the matching forms packed, the fingerprints without their
+    paragraph signatures, and instead the band keys that paragraphs are paired by (half
+    the bytes, and made in the workers)."""
     stopwatch = Stopwatch()
     # The parent holds the documents as read: sending them back would only cost it the
-    # unpickling of every one (0.35 s of SaudiNewsNet's 30,676).
-    texts = replace(packed.pack(prepared, settings, with_keys=False, compress=False), documents=())
+    # unpickling of every one (0.35 s of SaudiNewsNet's 30,676); the texts refer to them.
+    texts = packed.pack(prepared, settings, with_keys=False, compress=False, originals=documents)
+    texts = replace(texts, documents=())
     prints = prepared.fingerprints
     keys = paired_band_keys(prints, settings)
     prints = replace(prints, paragraph_signatures=numpy.zeros((len(prints.paragraph_lengths), 0), dtype=numpy.uint32))
