@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy
 
-from arabic_dedupe.signature_kernel import _compile
+from arabic_dedupe.signature_kernel import compile_kernel
 
 
-@_compile
+@compile_kernel
 def _distinct_sorted(values, starts, ends, items):
     """The values of each item (values[starts[item]:ends[item]]), sorted and distinct, one
     after another, and where each item's begin (len(items) + 1 offsets)."""
@@ -34,7 +34,7 @@ def _distinct_sorted(values, starts, ends, items):
     return flat[:size], bounds
 
 
-@_compile
+@compile_kernel
 def _shared_counts(flat, bounds, first_slots, second_slots):
     """For each pair of slots, the sizes of both sets and how many values they share
     (a merge of two sorted runs)."""

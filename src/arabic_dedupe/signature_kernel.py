@@ -26,7 +26,7 @@ _NEWLINE = 10
 _LAST_IN_PLANE = 0xFFFF
 
 
-def _compile(function):
+def compile_kernel(function):
     """Compile with numba, keeping the machine code between runs where a folder allows.
 
     numba caches next to this file, or in the user's cache folder when that is read-only
@@ -39,7 +39,7 @@ def _compile(function):
         return numba.njit(nogil=True)(function)
 
 
-@_compile
+@compile_kernel
 def _mix(value):
     value ^= value >> numpy.uint64(30)
     value *= _MIX_FIRST
@@ -49,7 +49,7 @@ def _mix(value):
     return value
 
 
-@_compile
+@compile_kernel
 def _hash_words(codes, character_classes, text_count):
     """Hash the words of the joined texts and write their UTF-8 bytes, in one pass.
 
@@ -131,7 +131,7 @@ def _hash_words(codes, character_classes, text_count):
     )
 
 
-@_compile
+@compile_kernel
 def _shingles_and_signatures(hashes, text_of_word, text_count, shingle_size, multipliers, increments):
     """Shingles (grouped by text), their texts, and each text's MinHash signature."""
     word_count = len(hashes)
@@ -177,7 +177,7 @@ def _shingles_and_signatures(hashes, text_of_word, text_count, shingle_size, mul
     return shingles[:produced], owners[:produced], signatures
 
 
-@_compile
+@compile_kernel
 def _document_minima(paragraph_signatures, paragraph_bounds):
     """Each document's signature: the minimum of its paragraphs' (all ones without any)."""
     document_count = len(paragraph_bounds) - 1
