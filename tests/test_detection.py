@@ -151,6 +151,7 @@ def test_pair_overlaps_count_distinct_shared_values(items, raw_pairs) -> None:
     with pytest.MonkeyPatch.context() as patch:
         # Measured a few pairs a call, as a long list of pairs is.
         patch.setattr(verify, "OVERLAP_CHUNK_PAIRS", 3)
+        patch.setattr(verify, "KERNEL_MIN_PAIRS", 0)
         assert [part.tolist() for part in verify.pair_overlaps(values, starts, ends, pairs)] == expected
         patch.setattr(verify, "compiled_module", lambda name: None)
         assert [part.tolist() for part in verify.pair_overlaps(values, starts, ends, pairs)] == expected
@@ -320,7 +321,7 @@ def test_lsh_finds_what_exhaustive_verification_finds() -> None:
 @given(st.lists(st.integers(0, 6), max_size=60))
 def test_stable_sort_equals_numpy_stable_argsort(values) -> None:
     keys = numpy.array(values, dtype=numpy.uint64)
-    ordered, order = candidates._stable_sort(keys)
+    ordered, order = candidates.stable_sort(keys)
     assert order.tolist() == numpy.argsort(keys, kind="stable").tolist()
     assert ordered.tolist() == sorted(values)
 
@@ -365,3 +366,22 @@ def test_a_lede_reaches_the_cutoff_exactly_when_its_partial_ratio_does(needle, h
     if len(needle) >= 30 and cutoff == 90.0:
         edited = needle[:10] + ("ج" if needle[10] != "ج" else "ب") + needle[11:]
         assert verify._partial_ratio(edited, needle + haystack, cutoff) >= cutoff
+
+
+def test_a_few_pairs_are_measured_without_loading_numba():
+    """A query of a few articles must not pay numba's load (0.15 s or more) for its pairs."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy
+        from arabic_dedupe import verify
+        counted = verify.pair_overlaps(numpy.array([1, 2, 3, 2], dtype=numpy.uint64), numpy.array([0, 2]), numpy.array([2, 4]), numpy.array([[0, 1]]))
+        print([part.tolist() for part in counted], "numba" in sys.modules)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[[2], [2], [1]] False"

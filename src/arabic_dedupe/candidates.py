@@ -43,12 +43,12 @@ def _bucket_pairs(sorted_rows: numpy.ndarray, starts: numpy.ndarray, sizes: nump
     return numpy.stack((sorted_rows[left], sorted_rows[left + step]), axis=1)
 
 
-def _stable_sort(keys: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
+def stable_sort(keys: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray]:
     """The keys sorted, and argsort(keys, kind="stable"), several times faster: numpy's
     default sort of 64-bit integers is vectorized where a stable one is not, and only the
     few keys that repeat need their positions put back in order.
 
-    >>> [part.tolist() for part in _stable_sort(numpy.array([5, 3, 5, 1, 3, 5], dtype=numpy.uint64))]
+    >>> [part.tolist() for part in stable_sort(numpy.array([5, 3, 5, 1, 3, 5], dtype=numpy.uint64))]
     [[1, 3, 3, 5, 5, 5], [3, 1, 4, 0, 2, 5]]
     """
     order = numpy.argsort(keys)
@@ -72,7 +72,7 @@ def pairs_from_keys(keys: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
     found = []
     # Band by band, each band's keys contiguous in memory.
     for column in numpy.ascontiguousarray(keys.T):
-        sorted_keys, order = _stable_sort(column)
+        sorted_keys, order = stable_sort(column)
         sorted_rows = rows[order]
         change = numpy.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
         starts = numpy.concatenate(([0], change))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import re
+import sys
 
 import numpy
 from rapidfuzz import fuzz
@@ -78,6 +79,9 @@ def set_overlap(first: numpy.ndarray, second: numpy.ndarray) -> tuple[float, flo
 # documents' sets (about 30 MB of shingles for news articles), and neighbouring pairs,
 # which share documents, still share the sorting of their sets.
 OVERLAP_CHUNK_PAIRS = 4096
+# From this many pairs the overlap kernel is worth loading numba for (numpy: about 20 us a
+# pair).
+KERNEL_MIN_PAIRS = 5_000
 
 
 def pair_overlaps(
@@ -86,12 +90,15 @@ def pair_overlaps(
     """(sizes of the first sets, sizes of the second, shared values) of each pair (i, j) of
     an (n, 2) array, item i's set being the distinct values in values[starts[i]:ends[i]].
 
-    The compiled kernel counts OVERLAP_CHUNK_PAIRS pairs a call (each call gathers the
-    sets of its pairs' items, so the chunk bounds that memory: a streamed scan of a
-    million documents measures millions of pairs); without numba, numpy does it pair by
-    pair (the same counts, a few microseconds each).
+    The compiled kernel (from KERNEL_MIN_PAIRS pairs, or once numba is loaded) counts
+    OVERLAP_CHUNK_PAIRS pairs a call (each call gathers the sets of its pairs' items, so
+    the chunk bounds that memory: a streamed scan of a million documents measures
+    millions of pairs); otherwise numpy does it pair by pair (the same counts, a few
+    microseconds each).
     """
-    kernel = compiled_module("overlap_kernel")
+    # Loading numba costs a process 0.15 s or more the first time: a few pairs (a query of
+    # a few articles) are measured with numpy unless a kernel is in use already.
+    kernel = compiled_module("overlap_kernel") if len(pairs) >= KERNEL_MIN_PAIRS or "numba" in sys.modules else None
     if kernel is not None:
         counted = [
             kernel.pair_overlaps(values, starts, ends, pairs[start : start + OVERLAP_CHUNK_PAIRS])

@@ -48,6 +48,7 @@ from itertools import chain
 import numpy
 import redis
 
+from arabic_dedupe.candidates import stable_sort
 from arabic_dedupe.errors import StoreError
 from arabic_dedupe.stores import StoredDocument
 from arabic_dedupe.stores.batch import RecordBatch, split_paragraphs
@@ -290,7 +291,7 @@ class RedisStore:
         command_count = len(parts)
         if len(keys):
             # The entries by key, then by document (oldest first), and the distinct keys.
-            order = numpy.argsort(keys, kind="stable")
+            order = stable_sort(keys)[1]
             keys, owners = keys[order], owners[order]
             entries = numpy.hstack((_packed_rows(keys), packed_numbers[owners]))
             distinct = keys[numpy.concatenate(([True], keys[1:] != keys[:-1]))]

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy
 
+from arabic_dedupe.candidates import stable_sort
 from arabic_dedupe.errors import StoreError
 from arabic_dedupe.stores import StoredDocument
 from arabic_dedupe.stores.batch import RecordBatch, offsets, split_paragraphs
@@ -262,7 +263,7 @@ class SQLiteStore:
             *_pieces(batch.key_bounds * 8),
         ]
         # The entries by key, then by document (oldest first).
-        order = numpy.argsort(batch.keys, kind="stable")
+        order = stable_sort(batch.keys)[1]
         return _Encoded(
             ids=batch.ids,
             records=json.dumps(numpy.stack(columns, axis=1).tolist()),
